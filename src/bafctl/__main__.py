@@ -1,0 +1,5 @@
+"""`python -m bafctl`."""
+
+from bafctl.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""The bafctl command line: parse, call the core, render, exit.
+
+Commands live one module per command in :mod:`bafctl.commands`; this module only
+builds the app. Nothing heavy is imported here, so ``bafctl --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+
+from bafctl import __version__
+from bafctl.commands import _support
+
+#: Command modules, in the order `bafctl --help` lists them.
+COMMAND_MODULES = (
+    "bafctl.commands.check",
+    "bafctl.commands.export",
+    "bafctl.commands.schema",
+)
+
+EPILOG = (
+    "Exit codes: 0 success; 1 error-level findings, a risk out of appetite, or a pending change; "
+    "2 usage or environment error; 3 internal error (a bug: rerun with --debug)."
+)
+
+app = typer.Typer(
+    name="bafctl",
+    help=(
+        "Keep an NHS Board Assurance Framework honest: validate, rescore, diff and report "
+        "on BAF registers kept as YAML in git."
+    ),
+    epilog=EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bafctl {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+) -> None:
+    _support.DEBUG = debug
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:
+    """Entry point of the `bafctl` console script."""
+    app()

@@ -1,0 +1,119 @@
+"""Scoring and appetite: pure functions, no I/O (domain.md sections 1 and 2).
+
+Score = consequence x likelihood on the NPSA 2008 5x5 matrix; the band comes from the
+register's table; tolerance from the risk's appetite level, or its own override.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bafctl.models import Assessment, Band, RegisterSettings, Risk, RiskStatus
+
+#: Every score the 5x5 matrix can produce (domain.md 1.4): 7, 11, 13, 14, 17-19, 21-24 cannot occur.
+ACHIEVABLE_SCORES = frozenset(c * lk for c in range(1, 6) for lk in range(1, 6))
+
+ASSESSMENT_NAMES = ("initial", "current", "target")
+
+_CXL = re.compile(r"\s*([1-5])\s*[xX×*]\s*([1-5])\s*")
+
+
+def compute_score(consequence: int, likelihood: int) -> int:
+    """Consequence x likelihood; both must be 1-5 (domain.md V01)."""
+    if not (1 <= consequence <= 5 and 1 <= likelihood <= 5):
+        raise ValueError(f"consequence and likelihood must be 1-5, got {consequence}x{likelihood}")
+    return consequence * likelihood
+
+
+def parse_cxl(text: str) -> tuple[int, int]:
+    """Parse ``"4x3"`` (consequence then likelihood) into ``(4, 3)``."""
+    match = _CXL.fullmatch(text)
+    if match is None:
+        raise ValueError(f"expected consequence x likelihood such as 4x3 (each 1-5), got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def format_cxl(assessment: Assessment) -> str:
+    """``4x3=12``: how an assessment is written in every output."""
+    return f"{assessment.consequence}x{assessment.likelihood}={assessment.computed_score}"
+
+
+def band_for(score: int, bands: list[Band]) -> Band:
+    """The band a score falls in."""
+    for band in bands:
+        if band.min <= score <= band.max:
+            return band
+    raise LookupError(f"score {score} is in no band")
+
+
+def tolerance_for(risk: Risk, settings: RegisterSettings) -> int | None:
+    """The risk's upper limit of tolerance: its override, else its appetite level's.
+
+    None when the appetite level is not defined (a reference finding reports that).
+    """
+    if risk.appetite.tolerance is not None:
+        return risk.appetite.tolerance
+    level = settings.appetite_level(risk.appetite.level)
+    return level.tolerance if level is not None else None
+
+
+class AppetiteFlag(StrEnum):
+    """Ways a risk can sit outside the board's appetite (issue: scoring and appetite)."""
+
+    BREACH = "breach"
+    """Current score above tolerance."""
+    TARGET_OUTSIDE = "target-outside-appetite"
+    """Target score above tolerance: the plan itself cannot bring the risk within appetite."""
+    OFF_TRACK = "off-track"
+    """Target date passed while current is still above target."""
+
+
+@dataclass(frozen=True)
+class AppetiteStatus:
+    """Where one risk stands against the board's appetite."""
+
+    risk_id: str
+    current: int
+    target: int
+    tolerance: int | None
+    flags: frozenset[AppetiteFlag]
+
+    @property
+    def over_by(self) -> int:
+        """How far the current score is above tolerance (0 when within)."""
+        if self.tolerance is None:
+            return 0
+        return max(0, self.current - self.tolerance)
+
+    @property
+    def in_breach(self) -> bool:
+        """True when the current score is above tolerance."""
+        return AppetiteFlag.BREACH in self.flags
+
+
+def appetite_status(risk: Risk, settings: RegisterSettings, today: dt.date) -> AppetiteStatus:
+    """Assess one risk against its tolerance and target date (domain.md 2.4, V08-V10).
+
+    Closed and merged risks are never flagged: they are no longer managed.
+    """
+    current = risk.assessments.current.computed_score
+    target = risk.assessments.target.computed_score
+    tolerance = tolerance_for(risk, settings)
+    flags: set[AppetiteFlag] = set()
+    if tolerance is not None and risk.status not in (RiskStatus.CLOSED, RiskStatus.MERGED):
+        if current > tolerance:
+            flags.add(AppetiteFlag.BREACH)
+        if target > tolerance:
+            flags.add(AppetiteFlag.TARGET_OUTSIDE)
+    target_date = risk.assessments.target.date
+    if (
+        target_date is not None
+        and target_date < today
+        and current > target
+        and risk.status not in (RiskStatus.CLOSED, RiskStatus.MERGED)
+    ):
+        flags.add(AppetiteFlag.OFF_TRACK)
+    return AppetiteStatus(risk.id, current, target, tolerance, frozenset(flags))
