@@ -382,6 +382,16 @@ class Thread(_Model):
     private: bool = False
 
 
+class Silence(_Model):
+    """A quality-rule finding silenced for this risk, with the reason recorded next to it."""
+
+    rule: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")] = Field(
+        description="The rule ID, e.g. `overdue-action`."
+    )
+    reason: Text = Field(description="Why the board accepts this finding for now.")
+    until: dt.date | None = Field(default=None, description="The silence lapses after this date.")
+
+
 PrivateField = Literal["context", "progress", "actions", "assurances", "references", "notes"]
 
 
