@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bafctl.commands.check",
     "bafctl.commands.export",
     "bafctl.commands.schema",
+    "bafctl.commands.summary",
 )
 
 EPILOG = (
