@@ -2,25 +2,124 @@
 
 Schema problems and broken references are found by the loader; the rules here are the
 auditor's questions asked of a valid BAF (domain.md section 5). Add a rule by adding a
-module and listing it in :data:`RULES`.
+module (see :mod:`bafctl.checks._base`) and listing it in :data:`RULES`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from bafctl.checks import appetite_breach, target_outside_appetite
-from bafctl.checks._base import CheckContext, Rule
+from bafctl.checks import (
+    action_without_owner_or_date,
+    appetite_breach,
+    breach_without_plan,
+    current_above_initial,
+    gap_without_action,
+    negative_assurance,
+    no_assurance,
+    no_controls,
+    no_independent_assurance,
+    overdue_action,
+    stale_review,
+    stored_band,
+    target_above_current,
+    target_date_passed,
+    target_outside_appetite,
+    title_without_cause_and_effect,
+)
+from bafctl.checks._base import CheckContext, Rule, parse_doc
 from bafctl.findings import Finding, Level
-from bafctl.loader import Workspace
+from bafctl.loader import LoadedRisk, Workspace
 
+#: Every quality rule, in the order docs/rules.md lists them: scores and appetite,
+#: then controls, assurance and actions, then housekeeping.
 RULES: dict[str, Rule] = {
     appetite_breach.ID: appetite_breach,
+    breach_without_plan.ID: breach_without_plan,
     target_outside_appetite.ID: target_outside_appetite,
+    target_above_current.ID: target_above_current,
+    current_above_initial.ID: current_above_initial,
+    target_date_passed.ID: target_date_passed,
+    stored_band.ID: stored_band,
+    no_controls.ID: no_controls,
+    gap_without_action.ID: gap_without_action,
+    no_assurance.ID: no_assurance,
+    no_independent_assurance.ID: no_independent_assurance,
+    negative_assurance.ID: negative_assurance,
+    overdue_action.ID: overdue_action,
+    action_without_owner_or_date.ID: action_without_owner_or_date,
+    stale_review.ID: stale_review,
+    title_without_cause_and_effect.ID: title_without_cause_and_effect,
 }
+
+#: The runner's own finding: a `silenced:` entry naming a rule that does not exist.
+UNKNOWN_RULE = "unknown-rule"
+
+#: Findings the loader reports (schema, YAML, references): always errors, never
+#: configurable or silenced, because bafctl cannot judge a file it cannot read.
+LOADER_RULES: dict[str, str] = {
+    "yaml-syntax": "The file is not valid YAML.",
+    "yaml-encoding": "The file is not UTF-8 text.",
+    "yaml-size": "The file is larger than a risk file can be.",
+    "yaml-character": "A character that YAML readers disagree on, or that hides text.",
+    "yaml-tab": "A tab where YAML needs spaces.",
+    "yaml-structure": "The file is empty, nested too deeply, or uses a YAML feature bafctl refuses (anchors, tags).",
+    "yaml-duplicate-key": "A key written twice in one mapping.",
+    "yaml-value": "A value YAML readers disagree on (an impossible date, a number with a leading zero).",
+    "yaml-comment-in-value": "Text after ' #' was read as a comment, not as part of the value.",
+    "schema": "A key or value does not match the register format (docs/format.md).",
+    "unknown-reference": "A reference to a theme, committee, role, appetite level, action or risk that does not exist.",
+    "duplicate-id": "An ID used twice.",
+    "register-missing": "A YAML file that is not inside a register.",
+    UNKNOWN_RULE: "A `silenced:` entry names a rule that does not exist.",
+}
+
+
+def rule_summary(rule_id: str) -> str:
+    """A one-line description of any rule ID bafctl can report."""
+    rule = RULES.get(rule_id)
+    if rule is not None:
+        return parse_doc(rule.__doc__).summary
+    return LOADER_RULES.get(rule_id, f"bafctl check `{rule_id}`.")
+
+
+def _active_silence(lr: LoadedRisk, rule_id: str, today: dt.date) -> tuple[str | None, dt.date | None]:
+    """The reason of the silence for ``rule_id`` that holds on ``today``, else the lapsed date."""
+    lapsed: dt.date | None = None
+    for silence in getattr(lr.risk, "silenced", ()):
+        if silence.rule != rule_id:
+            continue
+        if silence.until is None or silence.until >= today:
+            return silence.reason, None
+        lapsed = silence.until
+    return None, lapsed
+
+
+def _unknown_silences(workspace: Workspace) -> list[Finding]:
+    findings: list[Finding] = []
+    for _reg, lr in workspace.risks():
+        for index, silence in enumerate(getattr(lr.risk, "silenced", ())):
+            if silence.rule in RULES:
+                continue
+            close = difflib.get_close_matches(silence.rule, list(RULES), n=1)
+            line, col = lr.source.locate(("silenced", index, "rule"))
+            findings.append(
+                Finding(
+                    lr.path,
+                    line,
+                    col,
+                    UNKNOWN_RULE,
+                    f"silenced rule {silence.rule!r} does not exist",
+                    Level.WARNING,
+                    lr.risk.id,
+                    f"did you mean {close[0]!r}?" if close else "`bafctl check` lists rule IDs in docs/rules.md",
+                )
+            )
+    return findings
 
 
 def run_checks(
@@ -30,14 +129,39 @@ def run_checks(
     levels: Mapping[str, Level | None] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Finding]:
-    """Run every enabled rule; ``levels`` overrides defaults (None turns a rule off)."""
+    """Run every enabled rule over the validated risks and apply each risk's silences.
+
+    Args:
+        workspace: What the loader read.
+        today: The as-of date for date rules.
+        levels: Level per rule ID, overriding ``DEFAULT_LEVEL``; ``None`` turns a rule off.
+        options: Options per rule ID, over the rule's ``OPTIONS`` defaults.
+
+    Returns:
+        The findings in file order. A finding silenced for its risk (``silenced:`` in the
+        risk file, with ``until`` not yet passed) is kept with ``suppressed`` set to the
+        recorded reason, so the summary still counts it.
+    """
     levels = levels or {}
     options = options or {}
+    by_path = {lr.path: lr for _reg, lr in workspace.risks()}
     findings: list[Finding] = []
     for rule_id, rule in RULES.items():
         level = levels.get(rule_id, rule.DEFAULT_LEVEL)
         if level is None:
             continue
-        ctx = CheckContext(workspace, today, options.get(rule_id, {}))
-        findings.extend(dataclasses.replace(f, rule=rule_id, level=level) for f in rule.check(ctx))
+        ctx = CheckContext(workspace, today, {**rule.OPTIONS, **options.get(rule_id, {})})
+        for finding in rule.check(ctx):
+            stamped = dataclasses.replace(finding, rule=rule_id, level=level)
+            lr = by_path.get(finding.path)
+            if lr is not None:
+                reason, lapsed = _active_silence(lr, rule_id, today)
+                if reason is not None:
+                    stamped = dataclasses.replace(stamped, suppressed=reason)
+                elif lapsed is not None:
+                    note = f"its silence lapsed on {lapsed.isoformat()}"
+                    hint = f"{stamped.hint}; {note}" if stamped.hint else note
+                    stamped = dataclasses.replace(stamped, hint=hint)
+            findings.append(stamped)
+    findings.extend(_unknown_silences(workspace))
     return sorted(findings)

@@ -2,7 +2,8 @@
 
 A risk whose current score (consequence x likelihood) is above the upper limit of
 tolerance of its appetite level is out of appetite: the board must see it, with the
-plan that brings it back. `bafctl breaches` lists the same risks with their details.
+plan that brings it back (see `breach-without-plan`). `bafctl breaches` lists the same
+risks with their details. Closed and merged risks are not judged.
 
 PASS:
     assessments:
@@ -21,7 +22,8 @@ FAIL:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from bafctl.checks._base import CheckContext, finding_at
 from bafctl.findings import Finding, Level
@@ -29,6 +31,7 @@ from bafctl.scoring import appetite_status, format_cxl
 
 ID = "appetite-breach"
 DEFAULT_LEVEL = Level.WARNING
+OPTIONS: Mapping[str, Any] = {}
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

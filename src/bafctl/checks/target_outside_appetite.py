@@ -2,6 +2,7 @@
 
 RJAH defines tolerance as the maximum acceptable *target* score (domain.md 2.4), so a
 target above it means the mitigation plan itself falls short of the board's appetite.
+Closed and merged risks are not judged.
 
 PASS:
     assessments:
@@ -20,7 +21,8 @@ FAIL:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from bafctl.checks._base import CheckContext, finding_at
 from bafctl.findings import Finding, Level
@@ -28,6 +30,7 @@ from bafctl.scoring import AppetiteFlag, appetite_status, format_cxl
 
 ID = "target-outside-appetite"
 DEFAULT_LEVEL = Level.WARNING
+OPTIONS: Mapping[str, Any] = {}
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
