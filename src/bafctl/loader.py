@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import os
 import re
+import stat
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -112,17 +115,30 @@ def _walk_registers(folder: Path) -> list[Path]:
     return found
 
 
-def _register_files(root: Path) -> list[Path]:
+def _register_files(root: Path, skipped: list[Path] | None = None) -> list[Path]:
+    """The YAML files of one register, in a stable order, never following symbolic links.
+
+    Symbolic links (to files or folders) are not followed (reliability.md R16): they are
+    added to ``skipped`` so that the loader can say so.
+    """
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         if here != root and REGISTER_FILE in filenames:
             dirnames[:] = []  # a nested register is loaded on its own
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        files.extend(
-            here / name for name in sorted(filenames) if name.endswith(YAML_SUFFIXES) and not name.startswith(".")
-        )
+        kept = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        if skipped is not None:
+            skipped.extend(here / d for d in kept if (here / d).is_symlink())
+        dirnames[:] = [d for d in kept if not (here / d).is_symlink()]
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                file = here / name
+                if file.is_symlink():
+                    if skipped is not None:
+                        skipped.append(file)
+                else:
+                    files.append(file)
     return files
 
 
@@ -152,10 +168,11 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
                 "pass a path, or run `bafctl init` to start one"
             )
     for path in given:
+        linked = _symlinked_part(path)
+        if linked is not None:
+            raise RegisterNotFoundError(f"{linked}: is a symbolic link; bafctl reads only real files")
         if not path.exists():
             raise RegisterNotFoundError(f"{path}: no such file or folder")
-        if path.is_symlink():
-            raise RegisterNotFoundError(f"{path}: is a symbolic link; bafctl reads only real files")
         inside = _register_root_of(path)
         below = _walk_registers(path) if path.is_dir() and inside is None else []
         if inside is not None:
@@ -172,54 +189,174 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
     return list(unique)
 
 
-def read_files(paths: Iterable[Path], cwd: Path | None = None) -> dict[str, bytes]:
+def _symlinked_part(path: Path) -> Path | None:
+    """The first symbolic link among the parts of ``path`` as the user wrote it, if any.
+
+    For a relative path every part written is checked (``a/b/c`` checks ``a``, ``a/b``
+    and ``a/b/c``), so a register reached through a link is refused; an absolute path
+    is checked only at its end, as system folders above it may well be links.
+    """
+    if path.is_absolute():
+        return path if path.is_symlink() else None
+    parts = path.parts
+    for end in range(1, len(parts) + 1):
+        prefix = Path(*parts[:end])
+        if prefix.name not in ("", ".", "..") and prefix.is_symlink():
+            return prefix
+    return None
+
+
+def _read_regular(file: Path) -> bytes:
+    """Read at most MAX_FILE_BYTES + 1 bytes of a regular file, never through a link.
+
+    ``O_NOFOLLOW`` closes the race between the walk and the open; ``O_NONBLOCK`` keeps a
+    FIFO named ``x.yaml`` from hanging the run; ``fstat`` refuses anything not regular.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(file, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file", str(file))
+        chunks: list[bytes] = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str, bytes], list[Finding]]:
     """Read every file of the registers that ``paths`` name, keyed by display path.
 
-    Symbolic links and files outside the register folders are never read (reliability.md R16).
-    Oversized files are not read in full: the loader reports them from their size.
+    Symbolic links are never followed nor read, and neither is anything that is not a
+    regular file (reliability.md R16); each is reported as a finding instead, as is a
+    file that cannot be read. Oversized files are read only to just over the size cap:
+    the loader reports them from their size.
     """
     cwd = (cwd or Path.cwd()).resolve()
     files: dict[str, bytes] = {}
+    findings: list[Finding] = []
     for root in discover_register_roots(paths, cwd):
-        for file in _register_files(root):
+        skipped: list[Path] = []
+        for file in _register_files(root, skipped):
             display = _display(file, cwd)
-            if file.is_symlink() or not file.is_file():
-                continue
-            with file.open("rb") as handle:
-                files[display] = handle.read(MAX_FILE_BYTES + 1)
-    return files
+            try:
+                files[display] = _read_regular(file)
+            except OSError as exc:
+                reason = "not a regular file" if exc.errno in (errno.EISDIR, errno.ELOOP) else exc.strerror
+                findings.append(Finding(display, 1, 1, "file-unreadable", f"cannot read the file: {reason}"))
+        for link in skipped:
+            findings.append(
+                Finding(
+                    _display(link, cwd),
+                    1,
+                    1,
+                    "symlink",
+                    "is a symbolic link: not read (bafctl reads only real files inside the register)",
+                    hint="replace the link by the file or folder itself",
+                )
+            )
+    return files, findings
+
+
+def read_files(paths: Iterable[Path], cwd: Path | None = None) -> dict[str, bytes]:
+    """Read every file of the registers that ``paths`` name, keyed by display path.
+
+    Symbolic links and files outside the register folders are never read (reliability.md R16);
+    :func:`scan_files` also says which were left out and why.
+    """
+    return scan_files(paths, cwd)[0]
 
 
 # ---------------------------------------------------------------------------
 # Validation: pydantic errors to positioned findings
 # ---------------------------------------------------------------------------
 
-_ALL_KEYS: frozenset[str] = frozenset()
+
+def _branches(annotation: Any) -> list[Any]:
+    """The types an annotation allows, through ``Annotated``, ``Optional`` and unions."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _branches(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return [b for arg in get_args(annotation) for b in _branches(arg)]
+    return [annotation]
 
 
-def _known_keys() -> frozenset[str]:
-    global _ALL_KEYS  # noqa: PLW0603 - computed once, lazily
-    if not _ALL_KEYS:
-        from bafctl import models
-
-        keys: set[str] = set()
-        for obj in vars(models).values():
-            if isinstance(obj, type) and issubclass(obj, BaseModel):
-                for name, info in obj.model_fields.items():
-                    keys.add(info.alias or name)
-        _ALL_KEYS = frozenset(keys)
-    return _ALL_KEYS
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _describe(value: Any) -> str:
+def _field_keys(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's keys as written in YAML (aliases where set) and their annotations."""
+    return {info.alias or name: info.annotation for name, info in model.model_fields.items()}
+
+
+def _models_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[type[BaseModel]]:
+    """The models that can describe the mapping at ``path`` of a document of ``model``."""
+    current: list[Any] = [model]
+    for part in path:
+        following: list[Any] = []
+        for annotation in current:
+            for branch in _branches(annotation):
+                if isinstance(part, int) and get_origin(branch) is list:
+                    following.append(get_args(branch)[0])
+                elif isinstance(part, str) and _is_model(branch):
+                    keys = _field_keys(branch)
+                    if part in keys:
+                        following.append(keys[part])
+        current = following
+    return [b for annotation in current for b in _branches(annotation) if _is_model(b)]
+
+
+def _child_models(annotation: Any) -> list[type[BaseModel]]:
+    """Models held by a field directly or as list items."""
+    found: list[type[BaseModel]] = []
+    for branch in _branches(annotation):
+        if _is_model(branch):
+            found.append(branch)
+        elif get_origin(branch) is list:
+            found += [b for b in _branches(get_args(branch)[0]) if _is_model(b)]
+    return found
+
+
+def _unknown_key_hint(model: type[BaseModel], where: tuple[str | int, ...], key: str) -> str:
+    """Suggest the key meant (a typo), or where the key belongs (an indentation slip)."""
+    here = _models_at(model, where)
+    keys = sorted({k for m in here for k in _field_keys(m)})
+    close = difflib.get_close_matches(key, keys, n=1)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    inside = sorted(
+        {
+            field_key
+            for m in here
+            for field_key, annotation in _field_keys(m).items()
+            if any(key in _field_keys(child) for child in _child_models(annotation))
+        }
+    )
+    if inside:
+        names = ", ".join(f"`{k}`" for k in inside[:-1]) + (" or " if len(inside) > 1 else "") + f"`{inside[-1]}`"
+        return f"`{key}` goes inside {names}: check its indentation"
+    strs = [i for i, part in enumerate(where) if isinstance(part, str)]
+    if strs and any(key in _field_keys(m) for m in _models_at(model, where[: strs[-1]])):
+        return f"`{key}` belongs one level up, beside `{where[strs[-1]]}`: check its indentation"
+    return "check the spelling, or the indentation (docs/format.md lists every key)"
+
+
+def _describe(value: Any, written: str | None = None) -> str:
+    """A value as the author will recognise it: numbers and booleans as written."""
     if value is None:
         return "nothing (an empty value)"
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, int):
-        return f"the number {value}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
+        return f"{written or str(value).lower()} (true/false)"
+    if isinstance(value, (int, float)):
+        return f"the number {written or repr(value)}"
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
     if isinstance(value, str):
@@ -233,72 +370,111 @@ def _describe(value: Any) -> str:
 
 
 _DMY = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\s*")
+_YMD = re.compile(r"\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})\s*")
 
 
 def _date_hint(value: Any) -> str:
     if isinstance(value, str):
-        match = _DMY.fullmatch(value)
+        match = _YMD.fullmatch(value)
         if match:
-            day, month, year = (int(g) for g in match.groups())
-            year = year + 2000 if year < 100 else year
+            year, month, day = (int(g) for g in match.groups())
+        else:
+            match = _DMY.fullmatch(value)
+            if match:
+                # NHS papers write dates day first (15/01/2026), never month first.
+                day, month, year = (int(g) for g in match.groups())
+                year = year + 2000 if year < 100 else year
+        if match:
             try:
                 return f"write {dt.date(year, month, day).isoformat()} (YYYY-MM-DD, unquoted)"
             except ValueError:
-                pass
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            return "remove the quotes around the date"
+                return "write dates as YYYY-MM-DD, e.g. 2026-01-15, and check the day and month"
     return "write dates as YYYY-MM-DD, e.g. 2026-01-15"
 
 
-def _message_for(error: Mapping[str, Any], field_name: str, span: Span | None) -> tuple[str, str | None]:  # noqa: C901, PLR0911
+_COMMENT_HINT = "everything after ' #' is a comment: put the whole value in double quotes"
+
+
+def _number_hint(value: Any, span: Span | None) -> str | None:
+    if span is not None and span.style == "empty-before-comment":
+        return _COMMENT_HINT
+    if isinstance(value, str):
+        if value.strip().isascii() and value.strip().isdigit():
+            return "remove the quotes"
+        if any(ch.isdigit() and not ch.isascii() for ch in value):
+            return "retype the digits: these are full-width or other non-ASCII digits"
+        return "write a number"
+    if isinstance(value, bool):
+        return "write a number"
+    if isinstance(value, float):
+        return "write a whole number, e.g. 3"
+    return None
+
+
+def _message_for(  # noqa: PLR0911
+    error: Mapping[str, Any], field_name: str, span: Span | None, written: str | None
+) -> tuple[str, str | None]:
     kind = error["type"]
     value = error.get("input")
     empty_comment = span is not None and span.style == "empty-before-comment"
-    comment_hint = "everything after ' #' is a comment: put the whole value in double quotes"
+    got = _describe(value, written)
     if kind == "missing":
         return f"missing required key `{field_name}`", None
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(field_name, _known_keys(), n=1)
-        return f"unknown key `{field_name}`", (
-            f"did you mean `{close[0]}`?" if close else "check the spelling, or the indentation"
-        )
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        hint: str | None = comment_hint if empty_comment else None
-        if isinstance(value, str) and value.strip().isdigit():
-            hint = "remove the quotes"
-        elif isinstance(value, bool) or value in ("yes", "no", "on", "off"):
-            hint = "write a number"
-        return f"must be a whole number, got {_describe(value)}", hint
+        return f"must be a whole number, got {got}", _number_hint(value, span)
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return f"must be a date, got {_describe(value)}", _date_hint(value)
+        return f"must be a date, got {got}", _date_hint(value)
     if kind == "string_type":
-        hint = comment_hint if empty_comment else "put the value in double quotes"
-        return f"must be text, got {_describe(value)}", hint
+        return f"must be text, got {got}", _COMMENT_HINT if empty_comment else "put the value in double quotes"
     if kind == "bool_type":
-        return f"must be true or false, got {_describe(value)}", "write true or false"
+        return f"must be true or false, got {got}", "write true or false"
     if kind in ("enum", "literal_error"):
         expected = error.get("ctx", {}).get("expected", "")
-        return f"must be one of {expected}, got {_describe(value)}", None
+        return f"must be one of {expected}, got {got}", None
     if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
-        return f"{error['msg'].lower().replace('input should be', 'must be')}, got {value!r}", None
+        return f"{error['msg'].lower().replace('input should be', 'must be')}, got {written or repr(value)}", None
     if kind == "string_pattern_mismatch":
         return (
-            f"is not a valid ID: {_describe(value)}",
+            f"is not a valid ID: {got}",
             "use letters, digits, '.', '_' and '-' only (no spaces), at most 40 characters",
         )
     if kind == "string_too_short":
-        return "must not be empty", comment_hint if empty_comment else None
+        return "must not be empty", _COMMENT_HINT if empty_comment else None
     if kind == "string_too_long":
         return f"is too long ({len(str(value))} characters)", "shorten it or split it into items"
     if kind in ("too_short", "too_long"):
         return f"{error['msg'].lower()}", None
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"must be a mapping of keys, got {_describe(value)}", "write `key: value` lines, indented"
+        return f"must be a mapping of keys, got {got}", "write `key: value` lines, indented"
     if kind == "list_type":
-        return f"must be a list, got {_describe(value)}", "write each item on its own line starting with '- '"
+        return f"must be a list, got {got}", "write each item on its own line starting with '- '"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, "), None
     return f"{error['msg']}", None
+
+
+#: Model validators (models.py) report on a whole mapping; these say which key of it
+#: the finding belongs to, so it is positioned on the value the author must change.
+_VALIDATOR_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("stored score", ("score",)),  # domain.md V02
+    ("tolerance override needs", ("tolerance",)),
+    ("`reason` is only for", ("reason",)),
+    ("merged risk needs", ("status",)),
+    ("`merged_into` is only for", ("merged_into", "status")),
+    ("keyword ", ("keyword",)),
+    ("`completed` is set", ("completed", "status")),
+    ("falls in", ("bands",)),
+    ("band ", ("bands",)),
+)
+
+
+def _validator_key(message: str, mapping: Any) -> str | None:
+    if not isinstance(mapping, dict):
+        return None
+    for needle, keys in _VALIDATOR_KEYS:
+        if needle in message:
+            return next((k for k in keys if k in mapping), None)
+    return next((k for k in re.findall(r"`([a-z_]+)`", message) if k in mapping), None)
 
 
 def _validate(
@@ -312,6 +488,7 @@ def _validate(
     seen: set[tuple[int, int]] = set()
     source = parsed.source
     for error in errors:
+        kind = error["type"]
         loc: tuple[str | int, ...] = tuple(error["loc"])
         located: list[str | int] = []
         tags: list[str] = []
@@ -320,7 +497,7 @@ def _validate(
             candidate = (*located, part)
             if candidate in source.values or candidate in source.keys:
                 located.append(part)
-            elif index == len(loc) - 1 and error["type"] == "missing":
+            elif index == len(loc) - 1 and kind == "missing":
                 missing = str(part)
             else:
                 tags.append(str(part))
@@ -330,14 +507,27 @@ def _validate(
             wrote_mapping = isinstance(_value_at(parsed.value, tuple(located)), dict)
             if wrote_mapping != tags[0][:1].isupper():
                 continue
-        line, col = source.locate(tuple(located), key=error["type"] == "extra_forbidden")
-        if (line, col) in seen and error["type"] not in ("missing", "extra_forbidden"):
+        if kind == "value_error":
+            key = _validator_key(str(error["msg"]), _value_at(parsed.value, tuple(located)))
+            if key is not None:
+                located.append(key)
+        where = tuple(located)
+        line, col = source.locate(where, key=kind == "extra_forbidden")
+        if (line, col) in seen and kind not in ("missing", "extra_forbidden"):
             continue
         seen.add((line, col))
         named = [*located, missing] if missing else located
         field_name = next((str(p) for p in reversed(named) if isinstance(p, str)), "value")
-        message, hint = _message_for(error, field_name, source.values.get(tuple(located)))
-        shown = located[:-1] if error["type"] == "extra_forbidden" else located
+        span = source.values.get(where)
+        if kind == "extra_forbidden":
+            message = f"unknown key `{field_name}`"
+            hint: str | None = _unknown_key_hint(model, where[:-1], field_name)
+        else:
+            written = None
+            if span is not None and span.style is None and not isinstance(error.get("input"), str):
+                written = parsed.text[span.start : span.end] or None
+            message, hint = _message_for(error, field_name, span, written)
+        shown = located[:-1] if kind == "extra_forbidden" else located
         dotted = ".".join(str(p) for p in shown) or "(file)"
         findings.append(Finding(path, line, col, "schema", f"{dotted}: {message}", Level.ERROR, risk_id, hint))
     return None, findings
@@ -352,18 +542,31 @@ def _value_at(value: Any, path: tuple[str | int, ...]) -> Any:
     return value
 
 
-def _yaml_findings(parsed: ParsedYaml, path: str) -> list[Finding]:
-    findings = [Finding(path, p.line, p.col, p.rule, p.message, Level.ERROR, None, p.hint) for p in parsed.problems]
-    findings += [Finding(path, w.line, w.col, w.rule, w.message, Level.WARNING, None, w.hint) for w in parsed.warnings]
+def _yaml_findings(parsed: ParsedYaml, path: str, risk_id: str | None) -> list[Finding]:
+    findings = [Finding(path, p.line, p.col, p.rule, p.message, Level.ERROR, risk_id, p.hint) for p in parsed.problems]
+    findings += [
+        Finding(path, w.line, w.col, w.rule, w.message, Level.WARNING, risk_id, w.hint) for w in parsed.warnings
+    ]
     return findings
 
 
-def _risk_id_of(value: Any) -> str | None:
+_ID_LINE = re.compile(r"^id:[ ]*([A-Za-z0-9][A-Za-z0-9._-]{0,39})[ ]*$", re.MULTILINE)
+
+
+def _risk_id_of(parsed: ParsedYaml) -> str | None:
+    """The risk's ID as written, to name it in messages even when the file is broken.
+
+    From the parsed value, else from what was parsed before the first problem, else
+    (the text failed its pre-checks) from a top-level ``id:`` line.
+    """
+    value = parsed.value if parsed.value is not None else parsed.partial
     if isinstance(value, dict):
         raw = value.get("id")
-        if isinstance(raw, str) and len(raw) <= 40:
+        if isinstance(raw, str) and 0 < len(raw) <= 40 and raw.isprintable():
             return raw
-    return None
+        return None
+    match = _ID_LINE.search(parsed.text) if value is None else None
+    return match.group(1) if match else None
 
 
 # ---------------------------------------------------------------------------
@@ -409,7 +612,7 @@ def load_workspace(files: Mapping[str, bytes]) -> Workspace:
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
         parsed = parse_yaml(files[settings_path])
         parsed_files[settings_path] = parsed
-        findings += _yaml_findings(parsed, settings_path)
+        findings += _yaml_findings(parsed, settings_path, None)
         if not parsed.ok:
             broken_registers.add(folder)
             continue
@@ -425,11 +628,8 @@ def load_workspace(files: Mapping[str, bytes]) -> Workspace:
         for path in risk_files[folder]:
             parsed = parse_yaml(files[path])
             parsed_files[path] = parsed
-            risk_id = _risk_id_of(parsed.value)
-            findings += [
-                Finding(f.path, f.line, f.col, f.rule, f.message, f.level, risk_id, f.hint)
-                for f in _yaml_findings(parsed, path)
-            ]
+            risk_id = _risk_id_of(parsed)
+            findings += _yaml_findings(parsed, path, risk_id)
             if not parsed.ok:
                 continue
             risk, errors = _validate(Risk, parsed, path, risk_id)
@@ -445,8 +645,14 @@ def load_workspace(files: Mapping[str, bytes]) -> Workspace:
 
 
 def load_paths(paths: Iterable[Path], cwd: Path | None = None) -> Workspace:
-    """Read the registers named by ``paths`` from disk and load them."""
-    return load_workspace(read_files(paths, cwd))
+    """Read the registers named by ``paths`` from disk and load them.
+
+    Files that were not read (symbolic links, unreadable files) are findings too.
+    """
+    files, findings = scan_files(paths, cwd)
+    workspace = load_workspace(files)
+    workspace.findings = sorted(workspace.findings + findings)
+    return workspace
 
 
 # ---------------------------------------------------------------------------

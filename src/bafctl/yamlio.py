@@ -106,6 +106,8 @@ class ParsedYaml:
     newline: str = "\n"
     warnings: list[YamlProblem] = field(default_factory=list)
     """Problems that do not stop the file loading (e.g. text lost to a ' #' comment)."""
+    partial: Any = None
+    """What was composed before the first problem (to name a risk by its ID in messages)."""
 
     @property
     def ok(self) -> bool:
@@ -128,7 +130,7 @@ _UTF16_32_BOMS = (
 # controls, line/paragraph separators and a BOM after the start (reliability.md R4).
 _BAD_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]|\r(?!\n)|\t"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]|\r(?!\n)|\t"
 )
 # A non-breaking space where YAML needs a real space: in indentation, after the
 # ':' of a key, after a '-' list marker, or before a '#' comment.
@@ -334,9 +336,78 @@ def resolve_plain(text: str) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# Escapes in double-quoted scalars
+# ---------------------------------------------------------------------------
+
+_ESCAPE_NAMES = {
+    "0": "a NUL character",
+    "a": "a bell character",
+    "b": "a backspace",
+    "t": "a tab",
+    "n": "a line break",
+    "v": "a vertical tab",
+    "f": "a form feed",
+    "r": "a carriage return",
+    "e": "an escape character",
+    "N": "a next-line character",
+    "_": "a non-breaking space",
+    "L": "a line separator",
+    "P": "a paragraph separator",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+ESCAPE_HINT = (
+    "inside double quotes write a backslash as \\\\, or use single quotes, which keep backslashes "
+    "as typed ('C:\\new folder'); for several lines use a | block"
+)
+
+
+def escape_problem(text: str, quote: int) -> tuple[int, str] | None:
+    """The first escape bafctl refuses in the double-quoted scalar opening at ``text[quote]``.
+
+    In double quotes ``"C:\\new folder"`` is C, a colon, a line break and "ew folder": a
+    pasted Windows path silently changes (reliability.md 2.1). Only ``\\\\``, ``\\"``,
+    ``\\/``, an escaped space, a line continuation and escapes of printable characters
+    are accepted. Returns the backslash's index and a message, or None.
+    """
+    i = quote + 1
+    length = len(text)
+    while i < length:
+        ch = text[i]
+        if ch == '"':
+            return None
+        if ch != "\\":
+            i += 1
+            continue
+        code = text[i + 1] if i + 1 < length else ""
+        if code and code in '"\\/ \n\r':
+            i += 2
+            continue
+        if code in _ESCAPE_NAMES:
+            return i, f"`\\{code}` inside double quotes is {_ESCAPE_NAMES[code]}, not a backslash and {code!r}"
+        width = _HEX_ESCAPES.get(code)
+        if width is None:
+            shown = code if code.isprintable() and code.strip() else _describe_char(code) if code else "nothing"
+            return i, f"`\\{shown}` is not a valid escape inside double quotes"
+        digits = text[i + 2 : i + 2 + width]
+        if len(digits) != width or not set(digits) <= _HEX_DIGITS:
+            return i, f"`\\{code}` inside double quotes must be followed by {width} hex digits"
+        point = int(digits, 16)
+        if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+            return i, f"`\\{code}{digits}` inside double quotes is not a Unicode character"
+        char = chr(point)
+        if char in "\t\n\r" or _BAD_CHARS.match(char):
+            return i, f"`\\{code}{digits}` inside double quotes makes an invisible character: {_describe_char(char)}"
+        i += 2 + width
+    return None
+
+
+# ---------------------------------------------------------------------------
 # Composition from parser events
 # ---------------------------------------------------------------------------
 
+#: Hints for the parsers' own messages, matched on their words. libyaml and ruamel's
+#: pure parser word the same mistake differently; both are listed.
 _HINTS = (
     ("mapping values are not allowed", "a ': ' inside a value starts a new key: put the whole value in double quotes"),
     ("could not find expected ':'", "a key needs ': ' after it (a colon then a space), or a line is mis-indented"),
@@ -344,12 +415,19 @@ _HINTS = (
         "expected <block end>",
         "an apostrophe inside '...' must be doubled (''), or use double quotes; else check the indentation",
     ),
-    ("found character that cannot start any token", "a value cannot start with @ or `: put it in double quotes"),
+    (
+        "did not find expected key",
+        "an apostrophe inside '...' must be doubled (''), or use double quotes; else check the indentation",
+    ),
+    ("did not find expected '-' indicator", "a list item is mis-indented: line the '-' up with the items above"),
+    ("cannot start any token", "a value cannot start with @ or `: put it in double quotes"),
     ("found undefined alias", "aliases (*name) are not allowed: write the value out"),
     ("expected ',' or ']'", "a list in [...] is not closed, or an item needs quotes"),
     ("expected ',' or '}'", "a mapping in {...} is not closed, or an item needs quotes"),
-    ("found unknown escape character", "inside double quotes write a backslash as \\\\ (or use single quotes)"),
-    ("while scanning a quoted scalar", "a quote is not closed"),
+    ("did not find expected ',' or ']'", "a list in [...] is not closed, or an item needs quotes"),
+    ("did not find expected ',' or '}'", "a mapping in {...} is not closed, or an item needs quotes"),
+    ("quoted scalar", "a quote is not closed: check each value has its closing quote"),
+    ("block scalar", "a | or > block needs its text indented under the key"),
 )
 
 
@@ -386,6 +464,8 @@ def _has_c_parser() -> bool:
 
 
 DEFAULT_PARSER = "c" if _has_c_parser() else "pure"
+#: Composition stops after this many problems in one file (an alias bomb has hundreds).
+MAX_PROBLEMS = 50
 
 
 @dataclass
@@ -406,238 +486,302 @@ def _line_rest(text: str, index: int) -> str:
     return text[index : (len(text) if end < 0 else end)]
 
 
+_COMMENT_GLUED = re.compile(r"[ ]+#\S")
+
+
+class _Composer:
+    """Builds plain values from parser events, with a position for every key and value.
+
+    Iterative (an explicit stack), so deep input cannot raise RecursionError. A refused
+    node (an alias, a duplicate key's value, a complex key) is read and dropped, and
+    composition goes on, so one run reports every problem in the file.
+    """
+
+    def __init__(self, text: str, source: SourceMap) -> None:
+        self.text = text
+        self.source = source
+        self.problems: list[YamlProblem] = []
+        self.warnings: list[YamlProblem] = []
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.documents = 0
+        self.stopped = False
+        # Dropping refused nodes: how many whole nodes to drop, and how deep we are in one.
+        self._drop_nodes = 0
+        self._drop_depth = 0
+
+    # -- helpers -------------------------------------------------------------
+
+    def problem(self, line: int, col: int, message: str, rule: str, hint: str | None = None) -> None:
+        self.problems.append(YamlProblem(line, col, message, rule, hint))
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.stopped = True
+
+    def at(self, index: int, message: str, rule: str, hint: str | None = None) -> None:
+        line, col = _line_col(self.text, index)
+        self.problem(line, col, message, rule, hint)
+
+    def expecting_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is None
+
+    def place(self, value: Any, span: Span) -> None:
+        if not self.stack:
+            self.root = value
+            self.source.values[()] = span
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+            self.source.values[path] = span
+            return
+        assert frame.key is not None and frame.key_span is not None
+        path = (*frame.path, frame.key)
+        frame.container[frame.key] = value
+        self.source.values[path] = span
+        self.source.keys[path] = frame.key_span
+        frame.key = None
+        frame.key_span = None
+
+    def dropping(self, event: Any) -> bool:
+        """Consume ``event`` if it belongs to a node being dropped."""
+        from ruamel.yaml import events as ev
+
+        starts = isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent))
+        ends = isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent))
+        if self._drop_depth:
+            if starts:
+                self._drop_depth += 1
+            elif ends:
+                self._drop_depth -= 1
+                if not self._drop_depth:
+                    self._drop_nodes -= 1
+            return True
+        if not self._drop_nodes:
+            return False
+        if starts:
+            self._drop_depth = 1
+            return True
+        if isinstance(event, (ev.ScalarEvent, ev.AliasEvent)):
+            self._drop_nodes -= 1
+            return True
+        self._drop_nodes = 0  # pragma: no cover - a mapping key always has a value node
+        return False
+
+    # -- events --------------------------------------------------------------
+
+    def feed(self, event: Any) -> None:
+        """Take one parser event."""
+        from ruamel.yaml import events as ev
+
+        if self.dropping(event):
+            return
+        if isinstance(event, ev.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                span = _span(event)
+                self.problem(
+                    span.line,
+                    span.col,
+                    "more than one YAML document in the file",
+                    "yaml-structure",
+                    "a file holds one document: remove the '---' line or split the file",
+                )
+                self.stopped = True
+            return
+        if isinstance(event, ev.AliasEvent):
+            span = _span(event)
+            self.problem(
+                span.line, span.col, f"alias *{event.anchor} is not allowed", "yaml-structure", "write the value out"
+            )
+            if self.expecting_key():
+                self._drop_nodes = 1  # the value of an alias key
+            else:
+                self.place(None, span)
+            return
+        if isinstance(event, (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent)):
+            span = _span(event, getattr(event, "style", None) or None)
+            self._check_node_properties(event, span)
+            if isinstance(event, ev.ScalarEvent):
+                if self.expecting_key():
+                    self._key(event, span)
+                else:
+                    self._scalar(event, span)
+            else:
+                self._start(event, span)
+            return
+        if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            self.stack.pop()
+
+    def _check_node_properties(self, event: Any, span: Span) -> None:
+        from ruamel.yaml import events as ev
+
+        if event.anchor is not None:
+            self.problem(
+                span.line, span.col, f"anchor &{event.anchor} is not allowed", "yaml-structure", "write values out"
+            )
+        tag = event.tag
+        # `! "text"` (the non-specific tag on a quoted scalar) means plain text: harmless.
+        if tag is not None and not (isinstance(event, ev.ScalarEvent) and tag == "!" and span.style):
+            self.problem(
+                span.line,
+                span.col,
+                f"tag {tag} is not allowed",
+                "yaml-structure",
+                "delete the tag; put text in quotes instead",
+            )
+
+    def _quoted_ok(self, span: Span, value: str) -> bool:
+        """Refuse escapes and invisible characters in a quoted key or value."""
+        if span.style == '"':
+            found = escape_problem(self.text, span.start)
+            if found is not None:
+                self.at(found[0], found[1], "yaml-escape", ESCAPE_HINT)
+                return False
+        bad = next((c for c in value if c not in "\t\n\r" and _BAD_CHARS.match(c)), None)
+        if bad is not None:  # pragma: no cover - escapes are checked above, the raw text before parsing
+            message = f"invisible or control character: {_describe_char(bad)}"
+            self.problem(span.line, span.col, message, "yaml-character")
+            return False
+        return True
+
+    def _key(self, event: Any, span: Span) -> None:
+        frame = self.stack[-1]
+        assert isinstance(frame.container, dict)
+        key = event.value
+        if span.style is None and key == "<<":
+            self.problem(span.line, span.col, "merge keys (<<) are not allowed", "yaml-structure", "write keys out")
+            self._drop_nodes = 1
+            return
+        if span.style is not None and not self._quoted_ok(span, key):
+            self._drop_nodes = 1
+            return
+        if key in frame.container:
+            first = self.source.keys[(*frame.path, key)]
+            self.problem(
+                span.line,
+                span.col,
+                f"duplicate key {key!r} (first at line {first.line})",
+                "yaml-duplicate-key",
+                f"keep one of lines {first.line} and {span.line}",
+            )
+            self._drop_nodes = 1
+            return
+        frame.key = key
+        frame.key_span = span
+
+    def _scalar(self, event: Any, span: Span) -> None:
+        if span.style is not None:
+            value: Any = event.value
+            self.place(value if self._quoted_ok(span, value) else None, span)
+            return
+        try:
+            value = resolve_plain(event.value)
+        except _ScalarError as exc:
+            self.problem(span.line, span.col, str(exc), "yaml-value", exc.hint)
+            self.place(None, span)
+            return
+        if value is None and "#" in _line_rest(self.text, span.end):
+            # `title: #1 priority`: everything after ' #' was a comment, the value is empty.
+            self.place(value, Span(span.line, span.col, span.start, span.end, "empty-before-comment"))
+            return
+        if isinstance(value, str) and _COMMENT_GLUED.match(self.text, span.end):
+            # `- Annual penetration testing #2 supplier` silently loses "#2 supplier".
+            self.warnings.append(
+                YamlProblem(
+                    span.line,
+                    span.col,
+                    f"text after ' #' is a comment and is not part of the value {value!r}",
+                    "yaml-comment-in-value",
+                    "put the whole value in double quotes if '#' belongs to it",
+                )
+            )
+        self.place(value, span)
+
+    def _start(self, event: Any, span: Span) -> None:
+        from ruamel.yaml import events as ev
+
+        if self.expecting_key():
+            self.problem(
+                span.line,
+                span.col,
+                "a key must be plain text, not a list or mapping",
+                "yaml-structure",
+                "a '?' or a '[' at the start of a key makes it complex",
+            )
+            self._drop_nodes = 2  # this key, then its value
+            self._drop_depth = 1
+            return
+        if len(self.stack) >= MAX_DEPTH:
+            self.problem(span.line, span.col, f"nested more than {MAX_DEPTH} levels deep", "yaml-structure")
+            self.stopped = True
+            return
+        container: dict[str, Any] | list[Any] = {} if isinstance(event, ev.MappingStartEvent) else []
+        path: Path = ()
+        if self.stack:
+            frame = self.stack[-1]
+            if isinstance(frame.container, list):
+                path = (*frame.path, len(frame.container))
+            else:
+                assert frame.key is not None
+                path = (*frame.path, frame.key)
+        self.place(container, span)
+        self.stack.append(_Frame(container, path))
+
+    # -- parser errors -------------------------------------------------------
+
+    def parser_error(self, exc: Exception) -> None:
+        """Turn an exception from the parser into one positioned problem."""
+        from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+        if isinstance(exc, MarkedYAMLError):
+            problem = exc.problem or "YAML syntax error"
+            context = exc.context or ""
+            quote = exc.context_mark
+            if quote is not None and "quoted scalar" in context and ("escape" in problem or "hex" in problem):
+                # libyaml and the pure parser point at different characters of a bad
+                # escape; both report the opening quote as context, so rescan from it.
+                found = escape_problem(self.text, quote.index)
+                if found is not None:
+                    self.at(found[0], found[1], "yaml-escape", ESCAPE_HINT)
+                    return
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            message = f"{context}: {problem}" if context else problem
+            self.problem(line, col, message, "yaml-syntax", _hint_for(problem, context))
+        elif isinstance(exc, YAMLError):  # ReaderError and friends: a character offset, no line
+            position = getattr(exc, "position", None)
+            line, col = _line_col(self.text, position) if isinstance(position, int) else (1, 1)
+            self.problem(line, col, f"cannot read the file: {exc}", "yaml-syntax")
+        else:
+            self.problem(1, 1, f"cannot read the file: {type(exc).__name__}: {exc}", "yaml-syntax")
+
+
 def parse_yaml(data: bytes, *, parser: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> ParsedYaml:
     """Read one YAML document strictly. Never raises for bad input: problems are returned.
 
     ``parser`` is ``"c"`` (libyaml events, the default when ruamel.yaml.clib is present)
-    or ``"pure"``; after the pre-checks both give the same result (tested).
+    or ``"pure"``; after the pre-checks both give the same result (tested on the corpus).
     """
+    from ruamel.yaml.error import YAMLError
+
     text, bom, problems = decode_yaml_bytes(data, max_bytes=max_bytes)
     newline = "\r\n" if "\r\n" in text else "\n"
     source = SourceMap()
     if problems:
         return ParsedYaml(None, source, problems, text, bom, newline)
-    warnings: list[YamlProblem] = []
+    composer = _Composer(text, source)
     try:
-        value = _compose(text, parser or DEFAULT_PARSER, source, problems, warnings)
-    except RecursionError:  # pragma: no cover - the composer is iterative; belt and braces
-        problems.append(YamlProblem(1, 1, "file is nested too deeply", "yaml-structure"))
-        value = None
-    if problems:
-        value = None
-    elif value is None:
-        problems.append(YamlProblem(1, 1, "file is empty", "yaml-structure", "a risk file is a mapping of keys"))
-    return ParsedYaml(value, source, problems, text, bom, newline, warnings)
-
-
-_COMMENT_GLUED = re.compile(r"[ ]+#\S")
-
-
-def _compose(  # noqa: C901, PLR0912, PLR0915
-    text: str, parser: str, source: SourceMap, problems: list[YamlProblem], warnings: list[YamlProblem]
-) -> Any:
-    from ruamel.yaml import events as ev
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    stack: list[_Frame] = []
-    root: Any = None
-    documents = 0
-
-    def place(value: Any, span: Span) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            source.values[()] = span
-            return
-        frame = stack[-1]
-        if isinstance(frame.container, list):
-            path = (*frame.path, len(frame.container))
-            frame.container.append(value)
-            source.values[path] = span
-            return
-        assert frame.key is not None and frame.key_span is not None
-        path = (*frame.path, frame.key)
-        frame.container[frame.key] = value
-        source.values[path] = span
-        source.keys[path] = frame.key_span
-        frame.key = None
-        frame.key_span = None
-
-    def expecting_key() -> bool:
-        return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is None
-
-    def child_path() -> Path:
-        frame = stack[-1]
-        if isinstance(frame.container, list):
-            return (*frame.path, len(frame.container))
-        assert frame.key is not None
-        return (*frame.path, frame.key)
-
-    try:
-        for event in _events(text, parser):
-            if isinstance(event, ev.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    span = _span(event)
-                    problems.append(
-                        YamlProblem(
-                            span.line,
-                            span.col,
-                            "more than one YAML document in the file",
-                            "yaml-structure",
-                            "a file holds one document: remove the '---' line or split the file",
-                        )
-                    )
-                    return None
-                continue
-            if isinstance(event, ev.AliasEvent):
-                span = _span(event)
-                problems.append(
-                    YamlProblem(
-                        span.line,
-                        span.col,
-                        f"alias *{event.anchor} is not allowed",
-                        "yaml-structure",
-                        "write the value out in full",
-                    )
-                )
-                return None
-            if isinstance(event, (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent)):
-                span = _span(event, getattr(event, "style", None) or None)
-                if event.anchor is not None:
-                    problems.append(
-                        YamlProblem(
-                            span.line,
-                            span.col,
-                            f"anchor &{event.anchor} is not allowed",
-                            "yaml-structure",
-                            "write the value out in full",
-                        )
-                    )
-                    return None
-                tag = event.tag
-                if tag is not None and not (isinstance(event, ev.ScalarEvent) and tag == "!" and span.style):
-                    problems.append(
-                        YamlProblem(
-                            span.line,
-                            span.col,
-                            f"tag {tag} is not allowed",
-                            "yaml-structure",
-                            "delete the tag; put text in quotes instead",
-                        )
-                    )
-                    return None
-            if isinstance(event, ev.ScalarEvent):
-                style = event.style or None
-                if expecting_key():
-                    key = event.value
-                    frame = stack[-1]
-                    assert isinstance(frame.container, dict)
-                    if style is None and key == "<<":
-                        problems.append(
-                            YamlProblem(
-                                span.line,
-                                span.col,
-                                "merge keys (<<) are not allowed",
-                                "yaml-structure",
-                                "write the keys out in full",
-                            )
-                        )
-                        return None
-                    if key in frame.container:
-                        first = source.keys[(*frame.path, key)]
-                        problems.append(
-                            YamlProblem(
-                                span.line,
-                                span.col,
-                                f"duplicate key {key!r} (first at line {first.line})",
-                                "yaml-duplicate-key",
-                                f"keep one of lines {first.line} and {span.line}",
-                            )
-                        )
-                        return None
-                    frame.key = key
-                    frame.key_span = span
-                    continue
-                if style is None:
-                    try:
-                        value = resolve_plain(event.value)
-                    except _ScalarError as exc:
-                        problems.append(YamlProblem(span.line, span.col, str(exc), "yaml-value", exc.hint))
-                        continue
-                    if value is None and "#" in _line_rest(text, span.end):
-                        # `title: #1 priority`: everything after ' #' was a comment.
-                        place(value, Span(span.line, span.col, span.start, span.end, "empty-before-comment"))
-                        continue
-                    if isinstance(value, str) and _COMMENT_GLUED.match(text, span.end):
-                        # `- Annual penetration testing #2 supplier` silently loses "#2 supplier".
-                        warnings.append(
-                            YamlProblem(
-                                span.line,
-                                span.col,
-                                f"text after ' #' is a comment and is not part of the value {value!r}",
-                                "yaml-comment-in-value",
-                                "put the whole value in double quotes if '#' belongs to it",
-                            )
-                        )
-                else:
-                    value = event.value
-                    bad = next(
-                        (c for c in value if 0xD800 <= ord(c) <= 0xDFFF or (_BAD_CHARS.match(c) and c not in "\t\n\r")),
-                        None,
-                    )
-                    if bad is not None:
-                        problems.append(
-                            YamlProblem(
-                                span.line,
-                                span.col,
-                                f"escaped invisible or control character: {_describe_char(bad)}",
-                                "yaml-character",
-                                "delete the escape sequence",
-                            )
-                        )
-                        continue
-                place(value, span)
-                continue
-            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-                if expecting_key():
-                    problems.append(
-                        YamlProblem(
-                            span.line,
-                            span.col,
-                            "a key must be plain text, not a list or mapping",
-                            "yaml-structure",
-                            "a '?' or a '[' at the start of a key makes it complex",
-                        )
-                    )
-                    return None
-                if len(stack) >= MAX_DEPTH:
-                    problems.append(
-                        YamlProblem(span.line, span.col, f"nested more than {MAX_DEPTH} levels deep", "yaml-structure")
-                    )
-                    return None
-                container: dict[str, Any] | list[Any] = {} if isinstance(event, ev.MappingStartEvent) else []
-                path: Path = child_path() if stack else ()
-                place(container, span)
-                stack.append(_Frame(container, path))
-                continue
-            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-                stack.pop()
-                continue
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = exc.problem or "YAML syntax error"
-        context = exc.context or ""
-        message = f"{context}: {problem}" if context else problem
-        problems.append(YamlProblem(line, col, message, "yaml-syntax", _hint_for(problem, context)))
-        return None
-    except YAMLError as exc:  # ReaderError and friends: a character offset, no line
-        position = getattr(exc, "position", None)
-        line, col = _line_col(text, position) if isinstance(position, int) else (1, 1)
-        problems.append(YamlProblem(line, col, f"cannot read the file: {exc}", "yaml-syntax"))
-        return None
-    except (ValueError, OverflowError, UnicodeError) as exc:
-        problems.append(YamlProblem(1, 1, f"cannot read the file: {exc}", "yaml-syntax"))
-        return None
-    return root
+        for event in _events(text, parser or DEFAULT_PARSER):
+            composer.feed(event)
+            if composer.stopped:
+                break
+    except (YAMLError, ValueError, OverflowError, UnicodeError, RecursionError) as exc:
+        # RecursionError cannot come from the iterative composer; belt and braces for the parser.
+        composer.parser_error(exc)
+    problems = composer.problems
+    if not problems and composer.root is None:
+        hint = "a file holds a mapping of `key: value` lines"
+        problems.append(YamlProblem(1, 1, "file is empty", "yaml-structure", hint))
+    value = None if problems else composer.root
+    return ParsedYaml(value, source, problems, text, bom, newline, composer.warnings, composer.root)
