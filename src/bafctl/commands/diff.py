@@ -1,0 +1,126 @@
+"""`bafctl diff`: what changed in the registers between two git revisions.
+
+The command line is ``bafctl diff [REV_A [REV_B]] [-- PATH ...]``: revisions come
+before ``--`` and paths after it, as with git. Paths are never mistaken for revisions,
+and a revision that looks like an option (``--output=FILE``) is refused before git
+ever sees it (reliability.md R13).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand
+
+from bafctl.commands._support import err, handle_errors, out, parse_date_option, today
+
+PATHS_META = "bafctl.paths"
+
+
+class PathsAfterDashDash(TyperCommand):
+    """A command whose arguments after ``--`` are register paths (kept in ``ctx.meta``).
+
+    Click drops the ``--`` itself, so without this the first path would be taken for a
+    revision.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Split ``args`` at the first ``--``: before are options and revisions, after are paths."""
+        if "--" in args:
+            index = args.index("--")
+            ctx.meta[PATHS_META] = args[index + 1 :]
+            args = args[:index]
+        return list(super().parse_args(ctx, args))
+
+
+def paths_after_dash_dash(ctx: typer.Context) -> list[Path]:
+    """The paths given after ``--`` (none: every register in the repository)."""
+    return [Path(p) for p in ctx.meta.get(PATHS_META, [])]
+
+
+class DiffFormat(StrEnum):
+    """Output formats of `bafctl diff`."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def diff(
+    ctx: typer.Context,
+    revisions: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[REV_A [REV_B]] [-- PATH...]",
+            help="Commits, branches or tags (default: HEAD against the working tree; "
+            "one revision: it against the working tree). Paths after `--` limit the registers.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = DiffFormat.text,
+    why: Annotated[bool, typer.Option("--why", help="Add the commits that touched each changed risk.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge overdue actions as of this date (default: today)."),
+    ] = None,
+) -> None:
+    """Show what changed in the registers between two revisions, risk by risk.
+
+    Risks are matched by ID wherever their files live. Reports risks added, closed,
+    merged or removed; titles reworded (changed words marked); scores moved, with bands
+    and tolerance crossings; controls, gaps and assurance added or removed; actions
+    added, completed, re-dated, reassigned or now overdue; and changes to the matrix,
+    bands and appetite table. `--format markdown` writes a section for a board paper.
+
+    Exits 0 when the comparison ran; 2 for an unknown or unsafe revision, a shallow
+    clone, or outside a git repository.
+    """
+    as_of_date = parse_date_option(as_of, "--as-of")
+    paths = paths_after_dash_dash(ctx)
+    with handle_errors():
+        from bafctl import gitio
+        from bafctl.diff import commits_by_risk, diff_workspaces, load_problems
+        from bafctl.errors import RegisterNotFoundError, UsageError
+        from bafctl.render import diff as render
+
+        revs = list(revisions or [])
+        if len(revs) > 2:
+            raise UsageError("diff takes at most two revisions (put paths after `--`)")
+        for rev in revs:
+            gitio.check_revision(rev)
+        cwd = Path.cwd()
+        repo = gitio.Repository.discover(cwd)
+        for rev in revs:
+            repo.resolve(rev)  # report a bad second revision before reading the first
+        old_rev = revs[0] if revs else "HEAD"
+        new_rev = revs[1] if len(revs) == 2 else gitio.WORKTREE
+        old_ws, old_info = gitio.workspace_at(old_rev, paths, cwd)
+        new_ws, new_info = gitio.workspace_at(new_rev, paths, cwd)
+        if not old_ws.files and not new_ws.files:
+            where = ", ".join(str(p) for p in paths) or "the repository"
+            raise RegisterNotFoundError(
+                f"no register in {where} at {old_info.label} or {new_info.label} "
+                "(a register is a folder with a register.yaml)"
+            )
+        warnings = [(old_info, f) for f in load_problems(old_ws)] + [(new_info, f) for f in load_problems(new_ws)]
+        old_date = old_info.date.date() if old_info.date else None
+        result = diff_workspaces(old_ws, new_ws, today=today(as_of_date), old_date=old_date)
+        why_map = commits_by_risk(result, gitio.commits_between(old_info, new_info, paths, cwd)) if why else None
+        for line in render.warning_lines(warnings):
+            err(f"bafctl: warning: {line}")
+        if output_format is DiffFormat.json:
+            out(render.render_json(result, old_info, new_info, why_map, warnings))
+        elif output_format is DiffFormat.markdown:
+            out(render.render_markdown(result, old_info, new_info, why_map))
+        else:
+            out(render.render_text(result, old_info, new_info, why_map))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command(cls=PathsAfterDashDash)(diff)

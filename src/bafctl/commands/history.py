@@ -1,0 +1,80 @@
+"""`bafctl history RISK-ID`: every commit that changed a risk's assessments, oldest first."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bafctl.commands._support import err, handle_errors, out
+from bafctl.commands.diff import PathsAfterDashDash, paths_after_dash_dash
+
+
+class HistoryFormat(StrEnum):
+    """Output formats of `bafctl history`."""
+
+    text = "text"
+    csv = "csv"
+    json = "json"
+
+
+def history(
+    ctx: typer.Context,
+    risk_id: Annotated[
+        str, typer.Argument(metavar="RISK-ID [-- PATH...]", help="The risk's ID, e.g. GROUP-BAF-3.", show_default=False)
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="REV", help="Only commits after this commit, branch or tag."),
+    ] = None,
+    output_format: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = HistoryFormat.text,
+) -> None:
+    """Show a risk's trajectory: each commit that changed its initial, current or target score.
+
+    Lists date, commit, author and the three assessments as C x L and score, with a
+    sparkline of the current score. Risks are followed by ID through renamed files.
+    Needs the full history (not a shallow clone).
+
+    Exits 0 when the history was read; 2 for an unknown risk or revision, a shallow
+    clone, or outside a git repository.
+    """
+    paths = paths_after_dash_dash(ctx)
+    with handle_errors():
+        import re
+
+        from bafctl import gitio
+        from bafctl.errors import RiskNotFoundError, UsageError
+        from bafctl.models import ID_PATTERN
+        from bafctl.render import history as render
+
+        if not re.fullmatch(ID_PATTERN, risk_id):
+            raise UsageError(f"{risk_id!r} is not a risk ID (letters, digits, '.', '_' and '-')")
+        if since is not None:
+            gitio.check_revision(since)
+        cwd = Path.cwd()
+        result = gitio.risk_history(risk_id, paths, cwd, since=since)
+        since_info = result.since
+        if not result.found:
+            where = ", ".join(str(p) for p in paths) or "this repository"
+            raise RiskNotFoundError(
+                f"no risk {risk_id!r} in the history of {where}"
+                + (f" since {since_info.label}" if since_info else "")
+                + " (`bafctl export` lists the risk IDs)"
+            )
+        for line in render.warning_lines(result.warnings):
+            err(f"bafctl: warning: {line}")
+        if output_format is HistoryFormat.json:
+            out(render.render_json(result, since_info))
+        elif output_format is HistoryFormat.csv:
+            out(render.render_csv(result))
+        else:
+            out(render.render_text(result, since_info))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command(cls=PathsAfterDashDash)(history)

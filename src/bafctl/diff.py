@@ -1,0 +1,815 @@
+"""Compare two loaded workspaces: what changed in the registers between two revisions.
+
+Pure: two :class:`~bafctl.loader.Workspace` objects in, a :class:`WorkspaceDiff` out; no
+files, no git, no clock (``today`` is passed in). Risks are matched by ID (case-
+insensitively, as the loader does) wherever their files live, so a renamed file is the
+same risk. The result is what a board paper's "changes since the last meeting" section
+reports (the "Group BAF Changes" and "Action Closures" tables of the 003 paper): risks
+added, closed, merged or removed; titles reworded; scores moved and tolerance crossed;
+controls, gaps and assurances added or removed; actions added, completed, re-dated,
+reassigned or now overdue; and changes to the register's matrix, bands and appetite table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import PurePosixPath
+from typing import Any
+
+from bafctl.findings import Finding, Level
+from bafctl.gitio import CommitChanges, RevisionInfo
+from bafctl.loader import REGISTER_FILE, LoadedRegister, LoadedRisk, Workspace
+from bafctl.models import Action, Assessment, Assurance, Gap, RegisterSettings, Risk, RiskStatus
+from bafctl.scoring import band_for, tolerance_for
+
+ASSESSMENTS = ("initial", "current", "target")
+
+# ---------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cxl:
+    """A consequence x likelihood pair and its score (NPSA 2008, domain.md 1.4)."""
+
+    consequence: int
+    likelihood: int
+
+    @property
+    def score(self) -> int:
+        """Consequence x likelihood."""
+        return self.consequence * self.likelihood
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Cxl:
+        """The pair of an assessment."""
+        return cls(assessment.consequence, assessment.likelihood)
+
+    @property
+    def text(self) -> str:
+        """``4x3=12``, as every bafctl output writes an assessment."""
+        return f"{self.consequence}x{self.likelihood}={self.score}"
+
+    def to_dict(self) -> dict[str, int]:
+        """``{"consequence": 4, "likelihood": 3, "score": 12}``."""
+        return {"consequence": self.consequence, "likelihood": self.likelihood, "score": self.score}
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    """A run of a word diff: ``=`` unchanged, ``-`` removed, ``+`` added."""
+
+    op: str
+    text: str
+
+
+_TOKENS = re.compile(r"\s+|\S+")
+
+
+def word_diff(old: str, new: str) -> tuple[WordSpan, ...]:
+    """The words that changed between two texts, as runs of kept, removed and added text.
+
+    A single unchanged word (or only spaces) between two changed runs is folded into
+    them, so a reworded phrase reads as one removal and one addition
+    (``[-research and innovation-]{+research, innovation and professional learning+}``)
+    rather than a patchwork.
+    """
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    groups: list[tuple[str, str, str]] = []  # ("=", text, "") or ("~", old, new)
+    for index, (tag, i1, i2, j1, j2) in enumerate(ops):
+        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
+        between_changes = 0 < index < len(ops) - 1 and groups and groups[-1][0] == "~"
+        if tag == "equal" and between_changes and len(old_text.split()) <= 1:
+            _, o, n = groups.pop()
+            groups.append(("~", o + old_text, n + new_text))
+        elif tag == "equal":
+            groups.append(("=", old_text, ""))
+        elif groups and groups[-1][0] == "~":
+            _, o, n = groups.pop()
+            groups.append(("~", o + old_text, n + new_text))
+        else:
+            groups.append(("~", old_text, new_text))
+    spans: list[WordSpan] = []
+    for kind, first, second in groups:
+        if kind == "=" or not (first.strip() or second.strip()):
+            spans.append(WordSpan("=", first if kind == "=" else second))  # spacing alone is not a change
+            continue
+        lead = _common_whitespace(first, second, leading=True)
+        trail = _common_whitespace(first, second, leading=False)
+        if lead:
+            spans.append(WordSpan("=", lead))
+        if first.strip():
+            spans.append(WordSpan("-", first.strip()))
+        if second.strip():
+            spans.append(WordSpan("+", second.strip()))
+        if trail:
+            spans.append(WordSpan("=", trail))
+    return tuple(spans)
+
+
+def _common_whitespace(first: str, second: str, *, leading: bool) -> str:
+    def edge(text: str) -> str:
+        stripped = text.lstrip() if leading else text.rstrip()
+        return text[: len(text) - len(stripped)] if leading else text[len(stripped) :]
+
+    if not first.strip():
+        return edge(second)
+    if not second.strip():
+        return edge(first)
+    a, b = edge(first), edge(second)
+    return a if len(a) >= len(b) else b
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field whose value changed (``from`` and ``to`` in JSON); text fields carry a word diff."""
+
+    field: str
+    old: Any
+    new: Any
+    words: tuple[WordSpan, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"field", "from", "to"}``, plus ``words`` for text fields (docs/diff.md)."""
+        data: dict[str, Any] = {"field": self.field, "from": self.old, "to": self.new}
+        if self.words is not None:
+            data["words"] = [{"op": w.op, "text": w.text} for w in self.words]
+        return data
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """One of initial/current/target moved: from C x L to C x L, with bands and tolerance."""
+
+    assessment: str
+    old: Cxl
+    new: Cxl
+    old_band: str
+    new_band: str
+    old_tolerance: int | None
+    new_tolerance: int | None
+
+    @property
+    def direction(self) -> str:
+        """``up``, ``down`` or ``same`` (same score, different C x L)."""
+        if self.new.score > self.old.score:
+            return "up"
+        return "down" if self.new.score < self.old.score else "same"
+
+    @property
+    def arrow(self) -> str:
+        """↑, ↓ or → for the direction."""
+        return {"up": "↑", "down": "↓", "same": "→"}[self.direction]
+
+    @property
+    def crossing(self) -> str | None:
+        """``above`` when the score went over the tolerance, ``within`` when it came back, else None.
+
+        The upper limit of tolerance is the highest score the board accepts (domain.md 2.4).
+        """
+        if self.old_tolerance is None or self.new_tolerance is None:
+            return None
+        was, now = self.old.score > self.old_tolerance, self.new.score > self.new_tolerance
+        if was == now:
+            return None
+        return "above" if now else "within"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        return {
+            "assessment": self.assessment,
+            "from": {**self.old.to_dict(), "band": self.old_band},
+            "to": {**self.new.to_dict(), "band": self.new_band},
+            "direction": self.direction,
+            "tolerance": self.new_tolerance,
+            "crossed_tolerance": self.crossing,
+        }
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """A control, control gap, source of assurance or assurance gap added or removed."""
+
+    kind: str
+    """``control``, ``control_gap``, ``assurance`` or ``assurance_gap``."""
+    op: str
+    """``added`` or ``removed``."""
+    text: str
+    detail: str | None = None
+    """For assurance: its line and opinion, e.g. ``3rd line, significant, 2025-11-01``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        return {"kind": self.kind, "op": self.op, "text": self.text, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """What happened to one action: added, removed, completed, reopened, redated, reassigned,
+    reworded or overdue."""
+
+    action_id: str
+    kind: str
+    action: str
+    owner: str | None
+    owner_title: str | None
+    """The owner's role title from register.yaml, else the risk's executive lead's."""
+    due: dt.date | None
+    completed: dt.date | None = None
+    old: Any = None
+    new: Any = None
+    words: tuple[WordSpan, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        data: dict[str, Any] = {
+            "action_id": self.action_id,
+            "kind": self.kind,
+            "action": self.action,
+            "owner": self.owner,
+            "owner_title": self.owner_title,
+            "due": self.due,
+            "completed": self.completed,
+            "from": self.old,
+            "to": self.new,
+        }
+        if self.words is not None:
+            data["words"] = [{"op": w.op, "text": w.text} for w in self.words]
+        return data
+
+
+@dataclass(frozen=True)
+class RiskSnapshot:
+    """A risk's headline at one side of the comparison."""
+
+    path: str
+    register_id: str
+    title: str
+    keyword: str | None
+    status: str
+    lead: str
+    lead_title: str
+    scores: dict[str, Cxl]
+    bands: dict[str, str]
+    tolerance: int | None
+
+    @property
+    def above_tolerance(self) -> bool | None:
+        """True when the current score is above the upper limit of tolerance."""
+        if self.tolerance is None:
+            return None
+        return self.scores["current"].score > self.tolerance
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        return {
+            "path": self.path,
+            "register": self.register_id,
+            "title": self.title,
+            "status": self.status,
+            "executive_lead": self.lead,
+            "scores": {k: {**v.to_dict(), "band": self.bands[k]} for k, v in self.scores.items()},
+            "tolerance": self.tolerance,
+            "above_tolerance": self.above_tolerance,
+        }
+
+
+@dataclass(frozen=True)
+class RiskChange:
+    """Everything that changed about one risk (matched by ID)."""
+
+    risk_id: str
+    change: str
+    """``added``, ``removed`` or ``changed``."""
+    old: RiskSnapshot | None
+    new: RiskSnapshot | None
+    score_changes: tuple[ScoreChange, ...] = ()
+    field_changes: tuple[FieldChange, ...] = ()
+    item_changes: tuple[ItemChange, ...] = ()
+    action_changes: tuple[ActionChange, ...] = ()
+    merged_into: str | None = None
+
+    @property
+    def latest(self) -> RiskSnapshot:
+        """The newest snapshot available (the old one for a removed risk)."""
+        if self.new is not None:
+            return self.new
+        if self.old is None:
+            raise ValueError(f"risk change {self.risk_id} has neither side")
+        return self.old
+
+    @property
+    def status_event(self) -> str | None:
+        """``closed``, ``merged``, ``reopened`` or ``approved`` when the status changed so."""
+        if self.old is None or self.new is None or self.old.status == self.new.status:
+            return None
+        if self.new.status in (RiskStatus.CLOSED, RiskStatus.MERGED):
+            return str(self.new.status)
+        if self.old.status in (RiskStatus.CLOSED, RiskStatus.MERGED):
+            return "reopened"
+        return str(self.new.status)
+
+    @property
+    def tolerance_crossing(self) -> str | None:
+        """``above``/``within`` when the current score moved across tolerance, by score or tolerance."""
+        if self.old is None or self.new is None:
+            return None
+        was, now = self.old.above_tolerance, self.new.above_tolerance
+        if was is None or now is None or was == now:
+            return None
+        return "above" if now else "within"
+
+    def field(self, name: str) -> FieldChange | None:
+        """The change of one field, if it changed."""
+        return next((f for f in self.field_changes if f.field == name), None)
+
+    def score(self, assessment: str) -> ScoreChange | None:
+        """The change of one assessment, if it moved."""
+        return next((s for s in self.score_changes if s.assessment == assessment), None)
+
+    def actions(self, kind: str) -> list[ActionChange]:
+        """The action changes of one kind."""
+        return [a for a in self.action_changes if a.kind == kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        latest = self.latest
+        return {
+            "risk_id": self.risk_id,
+            "register": latest.register_id,
+            "change": self.change,
+            "title": latest.title,
+            "path": {"from": self.old.path if self.old else None, "to": self.new.path if self.new else None},
+            "status": {"from": self.old.status if self.old else None, "to": self.new.status if self.new else None},
+            "status_event": self.status_event,
+            "merged_into": self.merged_into,
+            "tolerance_crossing": self.tolerance_crossing,
+            "before": self.old.to_dict() if self.old else None,
+            "after": self.new.to_dict() if self.new else None,
+            "score_changes": [s.to_dict() for s in self.score_changes],
+            "field_changes": [f.to_dict() for f in self.field_changes],
+            "item_changes": [i.to_dict() for i in self.item_changes],
+            "action_changes": [a.to_dict() for a in self.action_changes],
+        }
+
+
+@dataclass(frozen=True)
+class RegisterChange:
+    """A register added, removed, or with its matrix, bands, appetite table or roles changed."""
+
+    register_id: str
+    change: str
+    field_changes: tuple[FieldChange, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        return {
+            "register_id": self.register_id,
+            "change": self.change,
+            "field_changes": [f.to_dict() for f in self.field_changes],
+        }
+
+
+@dataclass(frozen=True)
+class NotCompared:
+    """A risk whose file does not load on one side: reported, not mistaken for a removal."""
+
+    risk_id: str
+    side: str
+    """``old`` or ``new``: the side where the file does not load."""
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (docs/diff.md)."""
+        return {"risk_id": self.risk_id, "side": self.side, "path": self.path}
+
+
+@dataclass(frozen=True)
+class WorkspaceDiff:
+    """What changed between two workspaces."""
+
+    registers: tuple[RegisterChange, ...]
+    risks: tuple[RiskChange, ...]
+    unchanged: tuple[str, ...]
+    not_compared: tuple[NotCompared, ...]
+    today: dt.date
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many risks were added, removed, changed and left unchanged."""
+        tally = Counter(r.change for r in self.risks)
+        return {
+            "added": tally["added"],
+            "removed": tally["removed"],
+            "changed": tally["changed"],
+            "unchanged": len(self.unchanged),
+            "not_compared": len(self.not_compared),
+        }
+
+    @property
+    def closures(self) -> list[tuple[RiskChange, ActionChange]]:
+        """Actions completed between the revisions, by completion date (unknown dates last)."""
+        found = [(r, a) for r in self.risks for a in r.action_changes if a.kind == "completed"]
+        return sorted(found, key=lambda ra: (ra[1].completed is None, ra[1].completed or dt.date.min))
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing changed."""
+        return not self.registers and not self.risks and not self.not_compared
+
+
+# ---------------------------------------------------------------------------
+# Comparing
+# ---------------------------------------------------------------------------
+
+
+def _snapshot(reg: LoadedRegister, lr: LoadedRisk) -> RiskSnapshot:
+    risk, settings = lr.risk, reg.settings
+    scores = {name: Cxl.of(getattr(risk.assessments, name)) for name in ASSESSMENTS}
+    role = next((r for r in settings.roles if r.id == risk.executive_lead), None)
+    return RiskSnapshot(
+        path=lr.path,
+        register_id=reg.id,
+        title=risk.title,
+        keyword=risk.keyword,
+        status=str(risk.status),
+        lead=risk.executive_lead,
+        lead_title=role.title if role else risk.executive_lead,
+        scores=scores,
+        bands={name: band_for(cxl.score, settings.matrix.bands).name for name, cxl in scores.items()},
+        tolerance=tolerance_for(risk, settings),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums
+        return value.value
+    return value
+
+
+# Text fields get a word diff; one-line fields are compared as values.
+_TEXT_FIELDS = ("title", "keyword", "context", "notes")
+_VALUE_FIELDS = (
+    "status",
+    "merged_into",
+    "strategic_link",
+    "executive_lead",
+    "oversight",
+    "governance_route",
+    "date_included",
+    "last_updated",
+    "related_risks",
+    "operational_risks",
+    "private",
+    "private_fields",
+)
+
+
+def _field_changes(old: Risk, new: Risk, old_tol: int | None, new_tol: int | None) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for name in _TEXT_FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        if a != b:
+            words = word_diff(a, b) if isinstance(a, str) and isinstance(b, str) else None
+            changes.append(FieldChange(name, a, b, words))
+    for name in _VALUE_FIELDS:
+        a, b = _plain(getattr(old, name)), _plain(getattr(new, name))
+        if a != b:
+            changes.append(FieldChange(name, a, b))
+    for name in ("level", "tolerance", "reason"):
+        a, b = getattr(old.appetite, name), getattr(new.appetite, name)
+        if a != b:
+            words = word_diff(a, b) if name == "reason" and a and b else None
+            changes.append(FieldChange(f"appetite.{name}", a, b, words))
+    if old_tol != new_tol:
+        # The effective upper limit of tolerance, whether it moved by the risk's own
+        # override or by the register's appetite table (domain.md 2.4).
+        changes.append(FieldChange("tolerance", old_tol, new_tol))
+    if old.assessments.target.date != new.assessments.target.date:
+        changes.append(FieldChange("assessments.target.date", old.assessments.target.date, new.assessments.target.date))
+    return changes
+
+
+def _gap_text(gap: str | Gap) -> str:
+    return gap if isinstance(gap, str) else gap.text
+
+
+def _assurance_key(item: Assurance) -> tuple[int, str]:
+    return item.line, item.source
+
+
+_LINE_NAMES = {1: "1st line", 2: "2nd line", 3: "3rd line"}
+
+
+def _assurance_detail(item: Assurance) -> str:
+    parts = [_LINE_NAMES.get(item.line, f"line {item.line}")]
+    if item.opinion is not None:
+        parts.append(str(item.opinion.value).replace("_", " "))
+    if item.date is not None:
+        parts.append(item.date.isoformat())
+    return ", ".join(parts)
+
+
+def _multiset_changes(kind: str, old: Iterable[str], new: Iterable[str]) -> list[ItemChange]:
+    before, after = Counter(old), Counter(new)
+    removed = [ItemChange(kind, "removed", t) for t in before if before[t] > after[t]]
+    added = [ItemChange(kind, "added", t) for t in after if after[t] > before[t]]
+    return added + removed
+
+
+def _item_changes(old: Risk, new: Risk) -> list[ItemChange]:
+    changes: list[ItemChange] = []
+    changes += _multiset_changes(
+        "control", (c for t in old.threads for c in t.controls), (c for t in new.threads for c in t.controls)
+    )
+    changes += _multiset_changes(
+        "control_gap",
+        (_gap_text(g) for t in old.threads for g in t.control_gaps),
+        (_gap_text(g) for t in new.threads for g in t.control_gaps),
+    )
+    old_assurance = {_assurance_key(a): a for t in old.threads for a in t.assurances}
+    new_assurance = {_assurance_key(a): a for t in new.threads for a in t.assurances}
+    for key, item in new_assurance.items():
+        if key not in old_assurance or old_assurance[key] != item:
+            changes.append(ItemChange("assurance", "added", item.source, _assurance_detail(item)))
+    for key, item in old_assurance.items():
+        if key not in new_assurance or new_assurance[key] != item:
+            changes.append(ItemChange("assurance", "removed", item.source, _assurance_detail(item)))
+    changes += _multiset_changes(
+        "assurance_gap",
+        (_gap_text(g) for t in old.threads for g in t.assurance_gaps),
+        (_gap_text(g) for t in new.threads for g in t.assurance_gaps),
+    )
+    return changes
+
+
+def _is_overdue(action: Action, on: dt.date) -> bool:
+    # An open action past its due date (domain.md: overdue actions are reported to the board).
+    return action.status.is_open and action.due is not None and action.due < on
+
+
+def _role_title(settings: RegisterSettings, role_id: str | None, fallback: str) -> str:
+    if role_id is None:
+        return fallback
+    role = next((r for r in settings.roles if r.id == role_id), None)
+    return role.title if role else role_id
+
+
+def _action_changes(
+    old: Risk, new: Risk, *, new_settings: RegisterSettings, new_lead: str, today: dt.date, old_date: dt.date
+) -> list[ActionChange]:
+    before = {a.id: a for a in old.actions}
+    after = {a.id: a for a in new.actions}
+    changes: list[ActionChange] = []
+
+    def make(a: Action, kind: str, **extra: Any) -> ActionChange:
+        title = _role_title(new_settings, a.owner, new_lead)
+        return ActionChange(a.id, kind, a.action, a.owner, title, a.due, a.completed, **extra)
+
+    for action_id, a in after.items():
+        b = before.get(action_id)
+        if b is None:
+            changes.append(make(a, "added"))
+            if _is_overdue(a, today):
+                changes.append(make(a, "overdue"))
+            continue
+        if b.status.is_open and not a.status.is_open:
+            changes.append(make(a, "completed", old=b.status.value, new=a.status.value))
+        elif not b.status.is_open and a.status.is_open:
+            changes.append(make(a, "reopened", old=b.status.value, new=a.status.value))
+        if b.due != a.due:
+            changes.append(make(a, "redated", old=b.due, new=a.due))
+        if b.owner != a.owner:
+            changes.append(make(a, "reassigned", old=b.owner, new=a.owner))
+        if b.action != a.action:
+            changes.append(make(a, "reworded", old=b.action, new=a.action, words=word_diff(b.action, a.action)))
+        if _is_overdue(a, today) and not _is_overdue(b, old_date):
+            changes.append(make(a, "overdue"))
+    for action_id, b in before.items():
+        if action_id not in after:
+            changes.append(make(b, "removed"))
+    return changes
+
+
+def _score_changes(old: RiskSnapshot, new: RiskSnapshot) -> list[ScoreChange]:
+    return [
+        ScoreChange(
+            name, old.scores[name], new.scores[name], old.bands[name], new.bands[name], old.tolerance, new.tolerance
+        )
+        for name in ASSESSMENTS
+        if old.scores[name] != new.scores[name]
+    ]
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.casefold()))
+
+
+@dataclass(frozen=True)
+class _Unloaded:
+    """Risk files that were read but did not load, by the ID they carry and by path."""
+
+    by_id: dict[str, str]
+    paths: frozenset[str]
+
+    def path_for(self, risk_id: str, path: str) -> str | None:
+        if risk_id.casefold() in self.by_id:
+            return self.by_id[risk_id.casefold()]
+        return path if path in self.paths else None
+
+
+def _unloaded(workspace: Workspace) -> _Unloaded:
+    loaded = {lr.path for _, lr in workspace.risks()}
+    by_id: dict[str, str] = {}
+    paths: set[str] = set()
+    for path, parsed in workspace.files.items():
+        if path in loaded or PurePosixPath(path).name == REGISTER_FILE:
+            continue
+        paths.add(path)
+        value = parsed.value
+        raw = value.get("id") if isinstance(value, dict) else None
+        if isinstance(raw, str):
+            by_id[raw.casefold()] = path
+    return _Unloaded(by_id, frozenset(paths))
+
+
+def _register_changes(old: Workspace, new: Workspace) -> list[RegisterChange]:
+    before = {r.id: r for r in old.registers}
+    after = {r.id: r for r in new.registers}
+    changes: list[RegisterChange] = []
+    for reg_id, reg in after.items():
+        if reg_id not in before:
+            changes.append(RegisterChange(reg_id, "added"))
+            continue
+        fields = _settings_changes(before[reg_id].settings, reg.settings)
+        if fields:
+            changes.append(RegisterChange(reg_id, "changed", tuple(fields)))
+    changes += [RegisterChange(reg_id, "removed") for reg_id in before if reg_id not in after]
+    return changes
+
+
+def _bands_text(settings: RegisterSettings) -> str:
+    return ", ".join(f"{b.name} {b.min}-{b.max}" for b in settings.matrix.bands)
+
+
+def _by_id(kind: str, old: Sequence[Any], new: Sequence[Any], key: str, attrs: Sequence[str]) -> list[FieldChange]:
+    before = {getattr(x, key): x for x in old}
+    after = {getattr(x, key): x for x in new}
+    changes: list[FieldChange] = []
+    for ident, item in after.items():
+        if ident not in before:
+            changes.append(FieldChange(f"{kind}.{ident}", None, _describe(item, attrs)))
+            continue
+        for attr in attrs:
+            a, b = getattr(before[ident], attr), getattr(item, attr)
+            if a != b:
+                changes.append(FieldChange(f"{kind}.{ident}.{attr}", a, b))
+    changes += [FieldChange(f"{kind}.{i}", _describe(x, attrs), None) for i, x in before.items() if i not in after]
+    return changes
+
+
+def _describe(item: Any, attrs: Sequence[str]) -> str:
+    return ", ".join(f"{a} {getattr(item, a)}" for a in attrs if getattr(item, a) is not None)
+
+
+def _settings_changes(old: RegisterSettings, new: RegisterSettings) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for name in ("name", "organisation"):
+        a, b = getattr(old.info, name), getattr(new.info, name)
+        if a != b:
+            changes.append(FieldChange(f"register.{name}", a, b))
+    if old.matrix.consequence != new.matrix.consequence:
+        changes.append(FieldChange("matrix.consequence", old.matrix.consequence, new.matrix.consequence))
+    if old.matrix.likelihood != new.matrix.likelihood:
+        changes.append(FieldChange("matrix.likelihood", old.matrix.likelihood, new.matrix.likelihood))
+    if _bands_text(old) != _bands_text(new):
+        changes.append(FieldChange("matrix.bands", _bands_text(old), _bands_text(new)))
+    changes += _by_id("appetite_levels", old.appetite_levels, new.appetite_levels, "id", ("name", "tolerance"))
+    changes += _by_id("roles", old.roles, new.roles, "id", ("title",))
+    changes += _by_id("committees", old.committees, new.committees, "id", ("name",))
+    changes += _by_id("themes", old.themes, new.themes, "id", ("name",))
+    changes += _by_id("sections", old.sections, new.sections, "number", ("title", "committee"))
+    return changes
+
+
+def diff_workspaces(
+    old: Workspace, new: Workspace, *, today: dt.date, old_date: dt.date | None = None
+) -> WorkspaceDiff:
+    """Compare two workspaces risk by risk (matched by ID) and register by register.
+
+    Args:
+        old: The workspace at the earlier revision.
+        new: The workspace at the later revision (or the working tree).
+        today: The date "now overdue" is judged on.
+        old_date: The date of the earlier revision: an open action already past its due
+            date then is not reported as newly overdue. Defaults to ``today``, which
+            reports only actions that became overdue through a change in the file.
+
+    A risk whose file does not load on one side is listed in ``not_compared`` rather
+    than reported as added or removed (the loader's findings say why).
+    """
+    since = old_date or today
+    before = {lr.risk.id.casefold(): (reg, lr) for reg, lr in old.risks()}
+    after = {lr.risk.id.casefold(): (reg, lr) for reg, lr in new.risks()}
+    broken_before, broken_after = _unloaded(old), _unloaded(new)
+    changes: list[RiskChange] = []
+    unchanged: list[str] = []
+    not_compared: list[NotCompared] = []
+
+    for key, (reg, lr) in after.items():
+        if key not in before:
+            broken_path = broken_before.path_for(lr.risk.id, lr.path)
+            if broken_path is not None:
+                not_compared.append(NotCompared(lr.risk.id, "old", broken_path))
+            else:
+                changes.append(RiskChange(lr.risk.id, "added", None, _snapshot(reg, lr)))
+            continue
+        change = _compare_risk(before[key], (reg, lr), today=today, since=since)
+        if change is None:
+            unchanged.append(lr.risk.id)
+        else:
+            changes.append(change)
+    for key, (reg, lr) in before.items():
+        if key in after:
+            continue
+        broken_path = broken_after.path_for(lr.risk.id, lr.path)
+        if broken_path is not None:
+            not_compared.append(NotCompared(lr.risk.id, "new", broken_path))
+        else:
+            changes.append(RiskChange(lr.risk.id, "removed", _snapshot(reg, lr), None))
+
+    changes.sort(key=lambda c: (c.latest.register_id, _natural_key(c.risk_id)))
+    return WorkspaceDiff(
+        registers=tuple(_register_changes(old, new)),
+        risks=tuple(changes),
+        unchanged=tuple(sorted(unchanged, key=_natural_key)),
+        not_compared=tuple(sorted(not_compared, key=lambda n: _natural_key(n.risk_id))),
+        today=today,
+    )
+
+
+def _compare_risk(
+    old: tuple[LoadedRegister, LoadedRisk], new: tuple[LoadedRegister, LoadedRisk], *, today: dt.date, since: dt.date
+) -> RiskChange | None:
+    (old_reg, old_lr), (reg, lr) = old, new
+    old_snap, new_snap = _snapshot(old_reg, old_lr), _snapshot(reg, lr)
+    fields = _field_changes(old_lr.risk, lr.risk, old_snap.tolerance, new_snap.tolerance)
+    if old_lr.path != lr.path:
+        fields.append(FieldChange("path", old_lr.path, lr.path))
+    if old_reg.id != reg.id:
+        fields.append(FieldChange("register", old_reg.id, reg.id))
+    scores = _score_changes(old_snap, new_snap)
+    items = _item_changes(old_lr.risk, lr.risk)
+    actions = _action_changes(
+        old_lr.risk, lr.risk, new_settings=reg.settings, new_lead=new_snap.lead_title, today=today, old_date=since
+    )
+    for name in ASSESSMENTS:
+        # Same score, new band: the register's band table changed (domain.md 1.5).
+        if old_snap.scores[name] == new_snap.scores[name] and old_snap.bands[name] != new_snap.bands[name]:
+            fields.append(FieldChange(f"band.{name}", old_snap.bands[name], new_snap.bands[name]))
+    if not (fields or scores or items or actions):
+        return None
+    return RiskChange(
+        risk_id=lr.risk.id,
+        change="changed",
+        old=old_snap,
+        new=new_snap,
+        score_changes=tuple(scores),
+        field_changes=tuple(fields),
+        item_changes=tuple(items),
+        action_changes=tuple(actions),
+        merged_into=lr.risk.merged_into if lr.risk.status is RiskStatus.MERGED else None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Helpers for the command: load problems and the commits behind each change
+# ---------------------------------------------------------------------------
+
+
+def load_problems(workspace: Workspace) -> list[Finding]:
+    """Error findings of the files that did not load (a broken file, or a broken register).
+
+    These are what a historic revision reports as warnings: the rest of the registers
+    still compare, and the risks in those files are listed as not compared.
+    """
+    loaded = {lr.path for _, lr in workspace.risks()} | {reg.settings_path for reg in workspace.registers}
+    return [f for f in workspace.findings if f.level is Level.ERROR and f.path not in loaded]
+
+
+def commits_by_risk(diff: WorkspaceDiff, commits: Sequence[CommitChanges]) -> dict[str, list[RevisionInfo]]:
+    """For ``diff --why``: the commits (oldest first) that touched each changed risk's file(s)."""
+    result: dict[str, list[RevisionInfo]] = {}
+    for rc in diff.risks:
+        paths = {snap.path for snap in (rc.old, rc.new) if snap is not None}
+        result[rc.risk_id] = [c.info for c in commits if any(change.path in paths for change in c.changes)]
+    return result
