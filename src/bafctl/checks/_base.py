@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import inspect
 import re
 import textwrap
 from collections.abc import Iterator, Mapping
@@ -126,6 +127,14 @@ def actions(risk: Risk) -> Iterator[tuple[Loc, Action]]:
     for loc, _name, thread in threads(risk):
         for index, action in enumerate(thread.actions):
             yield (*loc, "actions", index), action
+
+
+def threads_loc(lr: LoadedRisk) -> Loc:
+    """Where to report a risk-wide problem with its causes and effects: the first key present."""
+    for key in ("causes", "effects"):
+        if (key,) in lr.source.keys:
+            return (key,)
+    return ("id",)
 
 
 def excerpt(text: str, limit: int = 60) -> str:
@@ -250,7 +259,7 @@ def parse_doc(doc: str | None) -> RuleDoc:
     Raises:
         ValueError: The docstring has no summary line.
     """
-    lines = textwrap.dedent(doc or "").strip("\n").splitlines()
+    lines = inspect.cleandoc(doc or "").splitlines()
     if not lines or not lines[0].strip():
         raise ValueError("a rule docstring starts with a one-line summary")
     summary = lines[0].strip()

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bafctl.checks._base import CheckContext, finding_at
+from bafctl.checks._base import CheckContext, finding_at, threads_loc
 from bafctl.findings import Finding, Level
 
 ID = "no-assurance"
@@ -45,10 +45,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for _reg, lr in ctx.active_risks():
         if any(t.assurances for t in lr.risk.threads):
             continue
-        loc = ("causes",) if lr.risk.causes else ("effects",) if lr.risk.effects else ("id",)
         yield finding_at(
             lr,
-            loc,
+            threads_loc(lr),
             ID,
             "no source of assurance in any cause or effect",
             "list the reports that show the controls work under `assurances`, with their line (1, 2 or 3)",

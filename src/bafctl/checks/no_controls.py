@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bafctl.checks._base import CheckContext, finding_at
+from bafctl.checks._base import CheckContext, finding_at, threads_loc
 from bafctl.findings import Finding, Level
 
 ID = "no-controls"
@@ -41,10 +41,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for _reg, lr in ctx.active_risks():
         if any(t.controls for t in lr.risk.threads):
             continue
-        loc = ("causes",) if lr.risk.causes else ("effects",) if lr.risk.effects else ("id",)
         yield finding_at(
             lr,
-            loc,
+            threads_loc(lr),
             ID,
             "no controls in any cause or effect",
             "list the key controls in place under each cause's `controls`",

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bafctl.checks._base import CheckContext, finding_at
+from bafctl.checks._base import CheckContext, finding_at, threads_loc
 from bafctl.findings import Finding, Level
 
 ID = "no-independent-assurance"
@@ -52,10 +52,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             continue
         lines = sorted({a.line for t in threads for a in t.assurances})
         found = "lines " + ", ".join(str(n) for n in lines) if lines else "none"
-        loc = ("causes",) if lr.risk.causes else ("effects",) if lr.risk.effects else ("id",)
         yield finding_at(
             lr,
-            loc,
+            threads_loc(lr),
             ID,
             f"no independent (line 3) assurance and no gap in assurance recorded (assurance from: {found})",
             "add the internal audit or external review that covers it, or record the gap under `assurance_gaps`",
