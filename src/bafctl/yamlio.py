@@ -243,7 +243,7 @@ def decode_yaml_bytes(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[
                 YamlProblem(
                     1,
                     1,
-                    f"file is {len(data) // 1024} KiB, over the {max_bytes // 1024} KiB limit",
+                    f"file is over the {max_bytes // 1024} KiB size limit",
                     "yaml-size",
                     "a risk file is normally under 20 KiB: split the file or check it is YAML",
                 )
@@ -487,6 +487,7 @@ def _line_rest(text: str, index: int) -> str:
 
 
 _COMMENT_GLUED = re.compile(r"[ ]+#\S")
+_TAG = re.compile(r"![^\s,\[\]{}]*")
 
 
 class _Composer:
@@ -623,10 +624,11 @@ class _Composer:
         tag = event.tag
         # `! "text"` (the non-specific tag on a quoted scalar) means plain text: harmless.
         if tag is not None and not (isinstance(event, ev.ScalarEvent) and tag == "!" and span.style):
+            written = _TAG.match(self.text, span.start)
             self.problem(
                 span.line,
                 span.col,
-                f"tag {tag} is not allowed",
+                f"tag {written.group() if written else tag} is not allowed",
                 "yaml-structure",
                 "delete the tag; put text in quotes instead",
             )
