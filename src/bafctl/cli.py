@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "bafctl.commands.export",
     "bafctl.commands.schema",
     "bafctl.commands.summary",
+    "bafctl.commands.rescore",
+    "bafctl.commands.breaches",
 )
 
 EPILOG = (

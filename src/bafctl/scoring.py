@@ -38,7 +38,12 @@ def parse_cxl(text: str) -> tuple[int, int]:
 
 def format_cxl(assessment: Assessment) -> str:
     """``4x3=12``: how an assessment is written in every output."""
-    return f"{assessment.consequence}x{assessment.likelihood}={assessment.computed_score}"
+    return format_pair(assessment.consequence, assessment.likelihood)
+
+
+def format_pair(consequence: int, likelihood: int) -> str:
+    """``4x3=12`` from a consequence and a likelihood (the same words as :func:`format_cxl`)."""
+    return f"{consequence}x{likelihood}={consequence * likelihood}"
 
 
 def band_for(score: int, bands: list[Band]) -> Band:
@@ -47,6 +52,30 @@ def band_for(score: int, bands: list[Band]) -> Band:
         if band.min <= score <= band.max:
             return band
     raise LookupError(f"score {score} is in no band")
+
+
+def band_rank(score: int, bands: list[Band]) -> int:
+    """0 for the lowest band, 1 for the next, ...: bands ordered by their lower limit.
+
+    The register's bands never overlap on an achievable score (``Matrix`` validation),
+    so the rank never falls as the score rises (domain.md 1.5).
+    """
+    band = band_for(score, bands)
+    return sorted(b.min for b in bands).index(band.min)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The values a file may carry alongside consequence and likelihood (domain.md 1.6)."""
+
+    score: int
+    band: str
+
+
+def derived_values(consequence: int, likelihood: int, bands: list[Band]) -> Derived:
+    """The score (C x L) and the register's band name for one assessment."""
+    score = compute_score(consequence, likelihood)
+    return Derived(score, band_for(score, bands).name)
 
 
 def tolerance_for(risk: Risk, settings: RegisterSettings) -> int | None:

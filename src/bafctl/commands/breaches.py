@@ -1,0 +1,74 @@
+"""`bafctl breaches`: every risk outside the board's appetite, worst first, for people and CI."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, today
+
+
+class BreachFormat(StrEnum):
+    """Output formats of `bafctl breaches`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def breaches(
+    paths: PathsArg = None,
+    output_format: Annotated[
+        BreachFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = BreachFormat.text,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when a risk is in breach (report only).")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="YYYY-MM-DD", help="Judge target and due dates as of this date (default: today)."
+        ),
+    ] = None,
+) -> None:
+    """List every risk outside appetite: in breach, target outside appetite, or off track.
+
+    Worst first, with current and target (CxL=score), tolerance, how far over,
+    executive lead, oversight committees and whether an open action with an owner and
+    a due date can bring the risk back. Exits 1 when any risk's current score is above
+    its tolerance (or a file has errors, so the report is incomplete), 0 otherwise;
+    --exit-zero always exits 0.
+    """
+    as_of_date = parse_date_option(as_of, "--as-of")
+    with handle_errors():
+        from bafctl.breaches import breach_report
+        from bafctl.loader import load_paths
+        from bafctl.render.breaches import render_json, render_markdown, render_text
+        from bafctl.render.findings import line_for
+
+        workspace = load_paths(paths or [])
+        errors = [f for f in workspace.findings if f.level.value == "error" and f.suppressed is None]
+        for finding in errors:
+            err(line_for(finding))
+        if errors:
+            files = len({f.path for f in errors})
+            err(
+                f"bafctl: warning: {files} file{'s' if files != 1 else ''} with errors left out: "
+                "the report is incomplete (`bafctl check` lists every problem)"
+            )
+        report = breach_report(workspace, today(as_of_date))
+        if output_format is BreachFormat.json:
+            out(render_json(report))
+        elif output_format is BreachFormat.markdown:
+            out(render_markdown(report))
+        else:
+            out(render_text(report))
+        failed = report.in_breach > 0 or bool(errors)
+    raise typer.Exit(1 if failed and not exit_zero else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command()(breaches)

@@ -1,0 +1,124 @@
+"""Render the appetite report of `bafctl breaches`: each format a pure function to a string.
+
+Register text is never markup: the text format is plain text with control and bidi
+characters replaced (R20), Markdown cells are escaped so a ``|`` cannot add a column
+(R19), and JSON goes through the one stable dumper (R21).
+"""
+
+from __future__ import annotations
+
+from bafctl.breaches import BreachReport, BreachRow
+from bafctl.escaping import markdown_cell, markdown_text, terminal
+from bafctl.jsonout import dump_json
+from bafctl.scoring import AppetiteFlag
+
+#: Report version of ``--format json``; bump on any incompatible change.
+JSON_VERSION = 1
+
+FLAG_WORDS = {
+    AppetiteFlag.BREACH: "breach",
+    AppetiteFlag.TARGET_OUTSIDE: "target outside appetite",
+    AppetiteFlag.OFF_TRACK: "off track",
+}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def headline(report: BreachReport) -> str:
+    """``2 of 6 risks outside appetite as of 2026-03-02: 1 in breach, ...``."""
+    if not report.rows:
+        checked = _plural(report.risks_checked, "risk")
+        return f"no risk outside appetite as of {report.as_of.isoformat()} ({checked} checked)"
+    return (
+        f"{len(report.rows)} of {_plural(report.risks_checked, 'risk')} outside appetite as of "
+        f"{report.as_of.isoformat()}: {report.in_breach} in breach, "
+        f"{report.count(AppetiteFlag.TARGET_OUTSIDE)} with a target outside appetite, "
+        f"{report.count(AppetiteFlag.OFF_TRACK)} off track"
+    )
+
+
+def flags_text(row: BreachRow) -> str:
+    """``breach, target outside appetite``."""
+    return ", ".join(FLAG_WORDS[flag] for flag in row.flags)
+
+
+def plan_text(row: BreachRow, report: BreachReport) -> str:
+    """``yes: WF-1 due 2026-03-31 (Group Chief People Officer)`` or ``none: ...``."""
+    if not row.plan:
+        return f"none: no open action with an owner and a due date from {report.as_of.isoformat()} on"
+    return "yes: " + "; ".join(f"{a.id} due {a.due.isoformat()} ({a.owner.name})" for a in row.plan)
+
+
+def _target_text(row: BreachRow) -> str:
+    when = f"by {row.target_date.isoformat()}" if row.target_date is not None else "no target date"
+    over = f", {row.target_over_by} over tolerance" if row.target_over_by else ""
+    return f"{row.target} ({when}{over})"
+
+
+def render_text(report: BreachReport) -> str:
+    """A plain-text block per risk, worst first, after a headline."""
+    lines = [headline(report)]
+    for number, row in enumerate(report.rows, start=1):
+        over = f"{row.over_by} over" if row.over_by else "within"
+        lines += [
+            "",
+            f"{number}. {row.risk_id} ({row.register_id}, {row.status}): {flags_text(row)}",
+            f"   {row.title}",
+            f"   current:        {row.current} against tolerance {row.tolerance} ({row.appetite_level.name}): {over}",
+            f"   target:         {_target_text(row)}",
+            f"   executive lead: {row.executive_lead.name}",
+            f"   oversight:      {', '.join(c.name for c in row.oversight)}",
+            f"   plan:           {plan_text(row, report)}",
+            f"   file:           {row.path}",
+        ]
+    return "\n".join(terminal(line) for line in lines) + "\n"
+
+
+def render_markdown(report: BreachReport) -> str:
+    """A Markdown heading, the headline and a table; every cell escaped (R19)."""
+    lines = [
+        f"## Risks outside appetite as of {report.as_of.isoformat()}",
+        "",
+        markdown_text(headline(report)),
+    ]
+    if report.rows:
+        header = ["Risk", "Flags", "Current", "Target", "Tolerance", "Over by", "Executive lead", "Oversight", "Plan"]
+        lines += ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        for row in report.rows:
+            cells = [
+                f"{row.risk_id}: {row.title}",
+                flags_text(row),
+                row.current,
+                _target_text(row),
+                f"{row.tolerance} ({row.appetite_level.name})",
+                str(row.over_by),
+                row.executive_lead.name,
+                ", ".join(c.name for c in row.oversight),
+                plan_text(row, report),
+            ]
+            lines.append("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: BreachReport) -> str:
+    """The stable JSON document (README "breaches --format json")."""
+    return (
+        dump_json(
+            {
+                "version": JSON_VERSION,
+                "as_of": report.as_of,
+                "summary": {
+                    "risks_checked": report.risks_checked,
+                    "outside_appetite": len(report.rows),
+                    "in_breach": report.in_breach,
+                    "target_outside_appetite": report.count(AppetiteFlag.TARGET_OUTSIDE),
+                    "off_track": report.count(AppetiteFlag.OFF_TRACK),
+                    "without_plan": sum(1 for row in report.rows if row.in_breach and not row.has_plan),
+                },
+                "risks": [row.to_dict() for row in report.rows],
+            }
+        )
+        + "\n"
+    )
