@@ -197,6 +197,14 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     return table
 
 
+def _display(path: Path) -> str:
+    # Messages name the file as the user would: relative to the current folder if inside it.
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def find_config(start: Path) -> Path | None:
     """The configuration file that applies in ``start``: see the module docstring."""
     here = start.resolve()
@@ -227,7 +235,7 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
         path = find_config(start or Path.cwd())
     if path is None:
         return Config()
-    display = path.as_posix()
+    display = _display(path)
     if path.name == PYPROJECT_FILE:
         table = _pyproject_table(path)
         return parse_config(table or {}, f"{display} [tool.bafctl]")
