@@ -1,0 +1,580 @@
+"""A content-addressed cache of validated files, so an unchanged file is never parsed twice.
+
+An entry is keyed by the SHA-256 of the file's bytes, bafctl's code fingerprint (version,
+the source of the package, Python and pydantic-core versions) and a caller-given
+``context`` string that names the kind of file and anything else validation depends on
+(``"risk"``; ``"register"``). Risk validation does not depend on register settings, so a
+risk file's entry is shared by every register and every git revision holding the same
+bytes (issue 7: ``history`` and ``diff`` parse each distinct blob once).
+
+Safety, in order of importance:
+
+* **Never trusted when corrupt.** Every entry carries a magic number, the cache format
+  version, its own key and a SHA-256 digest of its payload. A bad digest, a truncated
+  file, a wrong version, a wrong key or any error while unpickling is a miss, and the bad
+  entry is removed. Only the caller's own values are ever stored, in the user's own cache
+  folder: the folder has the same trust as the user's home (a local attacker able to
+  write there can already change the user's Python).
+* **Safe under concurrent runs.** Writers write a temporary file in the same folder and
+  ``os.replace`` it into place, so a reader sees the old entry, the new one or none,
+  never a partial one. Concurrent writers of the same key write the same value.
+* **Bounded.** Beyond ``max_bytes`` (default 200 MB) the least recently used files are
+  removed.
+
+Two ways to use it: :meth:`ValidationCache.get` / :meth:`~ValidationCache.put` store one
+file per entry (right for a few files, and for git blobs); :meth:`ValidationCache.pack`
+keeps one pack file per register folder mapping file digests to entries, which loads a
+5,000-risk register's entries with one read (``benchmarks/cache_micro.py`` measures both).
+
+Values are pickled; pydantic models are pickled by a reducer that restores them without
+pydantic's Python ``__setstate__`` (about a third faster). :class:`LazySourceMap` stores
+a :class:`~bafctl.yamlio.SourceMap` compactly and rebuilds its spans only when a
+position is asked for: most risks of a clean register never need one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import io
+import marshal
+import os
+import pickle
+import struct
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from bafctl import __version__
+from bafctl.yamlio import SourceMap, Span
+
+T = TypeVar("T")
+
+#: Bump when the on-disk layout or the entry header changes.
+CACHE_FORMAT = 1
+#: Default bound on the cache folder's size.
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+#: Environment variable naming the cache folder (else the platform's user cache folder).
+CACHE_DIR_ENV = "BAFCTL_CACHE_DIR"
+
+_MAGIC = b"BAFCACHE"
+_PACK_MAGIC = b"BAFCPACK"
+# magic, format version, key (32 bytes), payload length, payload SHA-256 (32 bytes)
+_HEADER = struct.Struct(">8sH32sQ32s")
+_ENTRY_SUFFIX = ".entry"
+_PACK_SUFFIX = ".pack"
+_TEMP_PREFIX = ".tmp-"
+#: Temporary files older than this are left-overs of a killed writer.
+_STALE_TEMP_SECONDS = 3600
+
+
+class CacheCorruptError(ValueError):
+    """An entry failed its integrity checks (only raised inside this module)."""
+
+
+@dataclass
+class CacheStats:
+    """What one cache object did: for ``--debug`` output and the benchmark."""
+
+    hits: int = 0
+    misses: int = 0
+    corrupt: int = 0
+    writes: int = 0
+    evicted: int = 0
+
+
+def default_cache_dir() -> Path:
+    """``$BAFCTL_CACHE_DIR``, else the platform's user cache folder for bafctl."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    import platformdirs  # only when needed: about 6 ms of import
+
+    return Path(platformdirs.user_cache_dir("bafctl", appauthor=False))
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of everything a cached validation result depends on besides the input.
+
+    bafctl's version alone is not enough while developing (models change, the version
+    does not), so the source of the package is hashed too (about 2 ms, once a process).
+    pydantic-core's version is included because pickled models depend on its internals.
+    """
+    import pydantic_core
+
+    digest = hashlib.sha256()
+    for part in (__version__, sys.implementation.cache_tag or "", pydantic_core.__version__, str(CACHE_FORMAT)):
+        digest.update(part.encode() + b"\0")
+    package = Path(__file__).resolve().parent
+    try:
+        sources = sorted(package.rglob("*.py"))
+        for source in sources:
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(source.read_bytes())
+    except OSError:  # pragma: no cover - a zipped install: the version must do
+        pass
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Pickling: pydantic models restored without their Python __setstate__
+# ---------------------------------------------------------------------------
+
+_new = object.__new__
+_setattr = object.__setattr__
+
+
+def _restore_model(cls: type[Any], values: dict[str, Any], fields_set: set[str], extra: Any, private: Any) -> Any:
+    # The same four slots pydantic's BaseModel.__setstate__ sets, without its dict look-ups.
+    model = _new(cls)
+    _setattr(model, "__dict__", values)
+    _setattr(model, "__pydantic_fields_set__", fields_set)
+    _setattr(model, "__pydantic_extra__", extra)
+    _setattr(model, "__pydantic_private__", private)
+    return model
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, base_model: type[Any]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._base_model = base_model
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, self._base_model):
+            return (
+                _restore_model,
+                (
+                    type(obj),
+                    obj.__dict__,
+                    obj.__pydantic_fields_set__,
+                    obj.__pydantic_extra__,
+                    obj.__pydantic_private__,
+                ),
+            )
+        return NotImplemented
+
+
+def dumps(value: Any) -> bytes:
+    """Pickle ``value`` (pydantic models through the fast reducer)."""
+    from pydantic import BaseModel
+
+    buffer = io.BytesIO()
+    _Pickler(buffer, BaseModel).dump(value)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Source maps, stored compactly and decoded on first use
+# ---------------------------------------------------------------------------
+
+
+def encode_source_map(source: SourceMap) -> bytes:
+    """A compact encoding of a source map: a path table and flat integers, zlib-compressed."""
+    paths: dict[tuple[str | int, ...], int] = {}
+    values: list[Any] = []
+    for path, span in source.values.items():
+        values += (paths.setdefault(path, len(paths)), span.line, span.col, span.start, span.end, span.style)
+    keys: list[Any] = []
+    for path, span in source.keys.items():
+        keys += (paths.setdefault(path, len(paths)), span.line, span.col, span.start, span.end, span.style)
+    return zlib.compress(marshal.dumps((tuple(paths), tuple(values), tuple(keys))), 1)
+
+
+def decode_source_map(packed: bytes) -> tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]]:
+    """The ``values`` and ``keys`` dictionaries of an encoded source map."""
+    paths, flat_values, flat_keys = marshal.loads(zlib.decompress(packed))
+    decoded: list[dict[tuple[str | int, ...], Span]] = []
+    for flat in (flat_values, flat_keys):
+        spans: dict[tuple[str | int, ...], Span] = {}
+        for i in range(0, len(flat), 6):
+            spans[paths[flat[i]]] = Span(flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5])
+        decoded.append(spans)
+    return decoded[0], decoded[1]
+
+
+class LazySourceMap(SourceMap):
+    """A :class:`SourceMap` that keeps its encoding and builds its spans on first use.
+
+    Restoring 400 :class:`Span` objects costs about 0.3 ms a risk, more than the rest of a
+    cached risk together, and a clean register needs no position at all.
+    """
+
+    def __init__(self, packed: bytes) -> None:
+        # No super().__init__(): ``values`` and ``keys`` are properties here.
+        self._packed = packed
+        self._decoded: tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]] | None = None
+
+    @classmethod
+    def of(cls, source: SourceMap) -> LazySourceMap:
+        """The lazy twin of ``source`` (itself when it already is one)."""
+        return source if isinstance(source, LazySourceMap) else cls(encode_source_map(source))
+
+    def _spans(self) -> tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]]:
+        if self._decoded is None:
+            self._decoded = decode_source_map(self._packed)
+        return self._decoded
+
+    @property
+    def values(self) -> dict[tuple[str | int, ...], Span]:
+        """Positions of values by path."""
+        return self._spans()[0]
+
+    @values.setter
+    def values(self, spans: dict[tuple[str | int, ...], Span]) -> None:
+        self._decoded = (spans, self._spans()[1])
+
+    @property
+    def keys(self) -> dict[tuple[str | int, ...], Span]:
+        """Positions of keys by path."""
+        return self._spans()[1]
+
+    @keys.setter
+    def keys(self, spans: dict[tuple[str | int, ...], Span]) -> None:
+        self._decoded = (self._spans()[0], spans)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceMap):
+            return (self.values, self.keys) == (other.values, other.keys)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it stands for
+
+    def __repr__(self) -> str:
+        return f"LazySourceMap({len(self._packed)} bytes, {'decoded' if self._decoded else 'not decoded'})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        packed = self._packed if self._decoded is None else encode_source_map(self)
+        return (LazySourceMap, (packed,))
+
+
+# ---------------------------------------------------------------------------
+# Entries
+# ---------------------------------------------------------------------------
+
+
+def _frame(key: bytes, payload: bytes) -> bytes:
+    return _HEADER.pack(_MAGIC, CACHE_FORMAT, key, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
+def _unframe(key: bytes, blob: bytes) -> bytes:
+    if len(blob) < _HEADER.size:
+        raise CacheCorruptError("truncated header")
+    magic, version, stored_key, length, digest = _HEADER.unpack_from(blob)
+    if magic != _MAGIC:
+        raise CacheCorruptError("not a bafctl cache entry")
+    if version != CACHE_FORMAT:
+        raise CacheCorruptError(f"cache format {version}, expected {CACHE_FORMAT}")
+    if stored_key != key:
+        raise CacheCorruptError("entry stored under the wrong key")
+    payload = blob[_HEADER.size :]
+    if len(payload) != length:
+        raise CacheCorruptError("truncated payload")
+    if hashlib.sha256(payload).digest() != digest:
+        raise CacheCorruptError("payload digest mismatch")
+    return payload
+
+
+def _loads(payload: bytes) -> Any:
+    try:
+        return pickle.loads(payload)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure (renamed class, bad opcode) is a miss
+        raise CacheCorruptError(f"cannot unpickle: {type(exc).__name__}") from None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        # No fsync: a torn write after a power cut is caught by the digest and is a miss.
+        temp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+class ValidationCache(Generic[T]):
+    """A content-addressed cache of validated files in the user's cache folder.
+
+    Args:
+        directory: The cache folder (default: :func:`default_cache_dir`).
+        max_bytes: Bound on the folder's size; the least recently used files go first.
+        disabled: ``--no-cache``: every lookup misses and nothing is written.
+        fingerprint: Overrides :func:`code_fingerprint` (tests).
+    """
+
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        disabled: bool = False,
+        fingerprint: str | None = None,
+    ) -> None:
+        self.disabled = disabled
+        self.max_bytes = max_bytes
+        self._directory = directory
+        self._fingerprint = fingerprint
+        self._written_since_evict = 0
+        self.stats = CacheStats()
+
+    @property
+    def directory(self) -> Path:
+        """The cache folder (resolved on first use, so a disabled cache never looks)."""
+        if self._directory is None:
+            self._directory = default_cache_dir()
+        return self._directory
+
+    @property
+    def root(self) -> Path:
+        """Where this format's entries and packs live, below :attr:`directory`."""
+        return self.directory / f"v{CACHE_FORMAT}"
+
+    @property
+    def fingerprint(self) -> str:
+        """The code fingerprint mixed into every key."""
+        if self._fingerprint is None:
+            self._fingerprint = code_fingerprint()
+        return self._fingerprint
+
+    def key(self, data: bytes, context: str) -> bytes:
+        """The 32-byte key of ``data`` validated in ``context``."""
+        digest = hashlib.sha256()
+        digest.update(self.fingerprint.encode() + b"\0" + context.encode() + b"\0")
+        digest.update(data)
+        return digest.digest()
+
+    def _entry_path(self, key: bytes) -> Path:
+        name = key.hex()
+        return self.root / "entries" / name[:2] / (name[2:] + _ENTRY_SUFFIX)
+
+    # -- single entries -----------------------------------------------------
+
+    def get(self, data: bytes, context: str) -> T | None:
+        """The cached value for ``data`` in ``context``, or None (also when corrupt)."""
+        if self.disabled:
+            return None
+        key = self.key(data, context)
+        path = self._entry_path(key)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            self.stats.misses += 1
+            return None
+        try:
+            value: T = _loads(_unframe(key, blob))
+        except CacheCorruptError:
+            self.stats.corrupt += 1
+            self.stats.misses += 1
+            _remove(path)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # least recently *used* is evicted first
+        self.stats.hits += 1
+        return value
+
+    def put(self, data: bytes, context: str, value: T) -> None:
+        """Store ``value`` for ``data`` in ``context``. Failures to write are ignored."""
+        if self.disabled:
+            return
+        key = self.key(data, context)
+        blob = _frame(key, dumps(value))
+        try:
+            _write_atomic(self._entry_path(key), blob)
+        except OSError:
+            return  # a read-only or full disk must not fail a check
+        self.stats.writes += 1
+        self._written_since_evict += len(blob)
+        if self._written_since_evict >= self.max_bytes // 16:
+            self.evict()
+
+    # -- packs --------------------------------------------------------------
+
+    def pack(self, group: str) -> CachePack[T]:
+        """The pack of entries for ``group`` (e.g. a register folder's absolute path)."""
+        digest = hashlib.sha256(f"{self.fingerprint}\0{group}".encode()).hexdigest()
+        return CachePack(self, self.root / "packs" / (digest[:40] + _PACK_SUFFIX))
+
+    # -- housekeeping -------------------------------------------------------
+
+    def _files(self) -> Iterator[tuple[Path, os.stat_result]]:
+        for dirpath, _dirnames, filenames in os.walk(self.directory):
+            for name in filenames:
+                path = Path(dirpath) / name
+                try:
+                    yield path, path.stat()
+                except OSError:
+                    continue
+
+    def evict(self) -> int:
+        """Remove the least recently used files until the folder fits ``max_bytes``.
+
+        Also removes temporary files left by killed writers. Returns files removed.
+        """
+        self._written_since_evict = 0
+        if self.disabled or not self.directory.is_dir():
+            return 0
+        now = time.time()
+        removed = 0
+        files: list[tuple[float, int, Path]] = []
+        for path, stat in self._files():
+            if path.name.startswith(_TEMP_PREFIX):
+                if now - stat.st_mtime > _STALE_TEMP_SECONDS:
+                    _remove(path)
+                    removed += 1
+                continue
+            files.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in files)
+        for _, size, path in sorted(files):
+            if total <= self.max_bytes:
+                break
+            _remove(path)
+            total -= size
+            removed += 1
+        self.stats.evicted += removed
+        return removed
+
+    def size(self) -> int:
+        """Bytes the cache folder holds now."""
+        return sum(stat.st_size for _, stat in self._files()) if self.directory.is_dir() else 0
+
+    def clear(self) -> None:
+        """Remove every entry and pack (the folder itself stays)."""
+        for path, _ in list(self._files()):
+            _remove(path)
+
+
+class CachePack(Generic[T]):
+    """The entries of one group (a register folder), read and written as one file.
+
+    A pack holds key -> pickled payload under one SHA-256 digest of the whole body, checked
+    before anything is unpickled.
+
+    Use as a context manager: the pack is read on entry (one read, one digest) and
+    written back on exit when anything was added, keeping only the entries used in
+    this run, so a pack follows its register and never grows without bound.
+    """
+
+    def __init__(self, cache: ValidationCache[T], path: Path) -> None:
+        self.cache = cache
+        self.path = path
+        self._entries: dict[bytes, bytes] = {}
+        self._used: dict[bytes, bytes] = {}
+        self._added = 0
+        self._loaded = False
+
+    def __enter__(self) -> CachePack[T]:
+        self.load()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.save()
+
+    def load(self) -> None:
+        """Read the pack file; a missing or corrupt one is an empty pack (and is removed)."""
+        self._loaded = True
+        if self.cache.disabled:
+            return
+        try:
+            blob = self.path.read_bytes()
+        except OSError:
+            return
+        try:
+            self._entries = _unpack(blob)
+        except CacheCorruptError:
+            self.cache.stats.corrupt += 1
+            _remove(self.path)
+            return
+        with contextlib.suppress(OSError):
+            os.utime(self.path)
+
+    def get(self, data: bytes, context: str) -> T | None:
+        """The cached value for ``data`` in ``context``, or None (also when corrupt)."""
+        if self.cache.disabled:
+            return None
+        if not self._loaded:
+            self.load()
+        key = self.cache.key(data, context)
+        blob = self._entries.get(key)
+        if blob is None:
+            self.cache.stats.misses += 1
+            return None
+        try:
+            # The pack's digest covered this payload when it was read.
+            value: T = _loads(blob)
+        except CacheCorruptError:
+            self.cache.stats.corrupt += 1
+            self.cache.stats.misses += 1
+            del self._entries[key]
+            self._added += 1  # rewrite the pack without the bad entry
+            return None
+        self._used[key] = blob
+        self.cache.stats.hits += 1
+        return value
+
+    def put(self, data: bytes, context: str, value: T) -> None:
+        """Add ``value`` for ``data`` in ``context`` (written by :meth:`save`)."""
+        if self.cache.disabled:
+            return
+        key = self.cache.key(data, context)
+        payload = dumps(value)
+        self._entries[key] = payload
+        self._used[key] = payload
+        self._added += 1
+
+    def save(self) -> None:
+        """Write the pack when entries were added or removed. Failures are ignored."""
+        if self.cache.disabled or not self._added:
+            return
+        blob = _pack(self._used)
+        try:
+            _write_atomic(self.path, blob)
+        except OSError:
+            return
+        self.cache.stats.writes += 1
+        self._added = 0
+        self.cache.evict()
+
+
+def _pack(entries: dict[bytes, bytes]) -> bytes:
+    body = marshal.dumps(entries)
+    return _PACK_MAGIC + struct.pack(">HQ", CACHE_FORMAT, len(body)) + hashlib.sha256(body).digest() + body
+
+
+def _unpack(blob: bytes) -> dict[bytes, bytes]:
+    head = len(_PACK_MAGIC) + 10 + 32
+    if len(blob) < head or not blob.startswith(_PACK_MAGIC):
+        raise CacheCorruptError("not a bafctl cache pack")
+    version, length = struct.unpack_from(">HQ", blob, len(_PACK_MAGIC))
+    if version != CACHE_FORMAT:
+        raise CacheCorruptError(f"pack format {version}, expected {CACHE_FORMAT}")
+    digest = blob[head - 32 : head]
+    body = blob[head:]
+    if len(body) != length or hashlib.sha256(body).digest() != digest:
+        raise CacheCorruptError("pack digest mismatch")
+    try:
+        entries = marshal.loads(body)
+    except (ValueError, EOFError, TypeError) as exc:  # pragma: no cover - the digest matched
+        raise CacheCorruptError(f"cannot read pack: {exc}") from None
+    if not isinstance(entries, dict):  # pragma: no cover - the digest matched
+        raise CacheCorruptError("pack is not a mapping")
+    return entries
