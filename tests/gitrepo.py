@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -256,3 +257,39 @@ def synthetic_register(risks: Sequence[Mapping[str, Any]], **settings: Any) -> d
     for risk in risks:
         files[f"risks/{str(risk['id']).lower()}.yaml"] = to_yaml(risk)
     return files
+
+
+# ---------------------------------------------------------------------------
+# The Group BAF in git: September 2025 and January 2026
+# ---------------------------------------------------------------------------
+
+_TESTS = Path(__file__).resolve().parent
+SEPTEMBER_2025 = _TESTS / "fixtures" / "group-baf-2025-09"
+JANUARY_2026 = _TESTS.parent / "registers" / "group-baf"
+
+
+def copy_register(source: Path, target: Path) -> None:
+    """Replace ``target`` by a copy of the register at ``source``."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+
+
+def group_baf_repo(root: Path) -> GitRepo:
+    """The Group BAF as approved in September 2025 (tag ``board-2025-09``), then as
+    presented in January 2026 (tag ``board-2026-01``), in ``registers/group-baf``."""
+    repo = GitRepo(root)
+    copy_register(SEPTEMBER_2025, root / "registers" / "group-baf")
+    repo.commit(
+        "Group BAF as approved by the Group Trust Board, 25 September 2025",
+        date=dt.datetime(2025, 9, 25, 16, 0, tzinfo=dt.UTC),
+    )
+    repo.tag("board-2025-09")
+    copy_register(JANUARY_2026, root / "registers" / "group-baf")
+    repo.commit(
+        "Group BAF for the Group Trust Board, 29 January 2026",
+        date=dt.datetime(2026, 1, 19, 16, 0, tzinfo=dt.UTC),
+        author="Director of Governance and Risk",
+    )
+    repo.tag("board-2026-01")
+    return repo

@@ -69,62 +69,39 @@ class WordSpan:
     text: str
 
 
-_TOKENS = re.compile(r"\s+|\S+")
-
-
 def word_diff(old: str, new: str) -> tuple[WordSpan, ...]:
-    """The words that changed between two texts, as runs of kept, removed and added text.
+    """The words that changed between two texts, as runs of kept, removed and added words.
 
-    A single unchanged word (or only spaces) between two changed runs is folded into
-    them, so a reworded phrase reads as one removal and one addition
+    Texts are compared word by word; spacing and line breaks are not changes, and runs
+    are joined with single spaces. A single unchanged word between two changed runs is
+    folded into them, so a reworded phrase reads as one removal and one addition
     (``[-research and innovation-]{+research, innovation and professional learning+}``)
     rather than a patchwork.
     """
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    a, b = old.split(), new.split()
     ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    groups: list[tuple[str, str, str]] = []  # ("=", text, "") or ("~", old, new)
+    groups: list[tuple[str, list[str], list[str]]] = []  # ("=", words, []) or ("~", old, new)
     for index, (tag, i1, i2, j1, j2) in enumerate(ops):
-        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
-        between_changes = 0 < index < len(ops) - 1 and groups and groups[-1][0] == "~"
-        if tag == "equal" and between_changes and len(old_text.split()) <= 1:
-            _, o, n = groups.pop()
-            groups.append(("~", o + old_text, n + new_text))
-        elif tag == "equal":
-            groups.append(("=", old_text, ""))
+        between_changes = 0 < index < len(ops) - 1 and bool(groups) and groups[-1][0] == "~"
+        if tag == "equal" and not (between_changes and i2 - i1 <= 1):
+            groups.append(("=", a[i1:i2], []))
         elif groups and groups[-1][0] == "~":
-            _, o, n = groups.pop()
-            groups.append(("~", o + old_text, n + new_text))
+            groups[-1][1].extend(a[i1:i2])
+            groups[-1][2].extend(b[j1:j2])
         else:
-            groups.append(("~", old_text, new_text))
+            groups.append(("~", a[i1:i2], b[j1:j2]))
     spans: list[WordSpan] = []
     for kind, first, second in groups:
-        if kind == "=" or not (first.strip() or second.strip()):
-            spans.append(WordSpan("=", first if kind == "=" else second))  # spacing alone is not a change
+        if spans:
+            spans.append(WordSpan("=", " "))
+        if kind == "=":
+            spans.append(WordSpan("=", " ".join(first)))
             continue
-        lead = _common_whitespace(first, second, leading=True)
-        trail = _common_whitespace(first, second, leading=False)
-        if lead:
-            spans.append(WordSpan("=", lead))
-        if first.strip():
-            spans.append(WordSpan("-", first.strip()))
-        if second.strip():
-            spans.append(WordSpan("+", second.strip()))
-        if trail:
-            spans.append(WordSpan("=", trail))
+        if first:
+            spans.append(WordSpan("-", " ".join(first)))
+        if second:
+            spans.append(WordSpan("+", " ".join(second)))
     return tuple(spans)
-
-
-def _common_whitespace(first: str, second: str, *, leading: bool) -> str:
-    def edge(text: str) -> str:
-        stripped = text.lstrip() if leading else text.rstrip()
-        return text[: len(text) - len(stripped)] if leading else text[len(stripped) :]
-
-    if not first.strip():
-        return edge(second)
-    if not second.strip():
-        return edge(first)
-    a, b = edge(first), edge(second)
-    return a if len(a) >= len(b) else b
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def sparkline(scores: Sequence[int]) -> str:
     """One block per score, on the fixed 1-25 scale of the 5x5 matrix (so trends compare)."""
-    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, (s - 1) * len(SPARKS) // 25))] for s in scores)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[min(top, max(0, round((s - 1) * top / 24)))] for s in scores)
 
 
 def trend(history: RiskHistory) -> list[int]:
