@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "bafctl.commands.summary",
     "bafctl.commands.rescore",
     "bafctl.commands.breaches",
+    "bafctl.commands.diff",
+    "bafctl.commands.history",
 )
 
 EPILOG = (
