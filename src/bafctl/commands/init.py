@@ -1,0 +1,91 @@
+"""`bafctl init`: start a new register repository from the NHS defaults."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bafctl.commands._support import err, handle_errors, out, today
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
+
+
+def init(
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="[DIR]", help="Where to create the repository (default: the current folder)."),
+    ] = Path(),
+    register_id: Annotated[
+        str, typer.Option("--register-id", help="The register's ID, used in references such as BAF:BAF01.")
+    ] = "BAF",
+    name: Annotated[str, typer.Option("--name", help="The register's name as printed on board papers.")] = (
+        "Board Assurance Framework"
+    ),
+    organisation: Annotated[
+        str, typer.Option("--organisation", help="The trust that owns the register.")
+    ] = "Example NHS Trust",
+) -> None:
+    """Create a register repository: register.yaml with the NHS defaults, an example risk,
+    editor schemas, a pre-commit hook, a CI workflow, bafctl.toml and a README.
+
+    Never overwrites a file: existing ones are skipped (and an existing register keeps
+    its risks). Exits 0 when something was created, 2 when nothing could be.
+    """
+    with handle_errors():
+        from bafctl.errors import UsageError
+        from bafctl.jsonout import dump_json
+        from bafctl.schemas import json_schema
+        from bafctl.templates import InitOptions, repository_files
+
+        if not _ID.match(register_id):
+            raise UsageError(
+                f"--register-id {register_id!r}: use letters, digits, '.', '_' and '-' (no spaces), "
+                "at most 30 characters"
+            )
+        for option, value in (("--name", name), ("--organisation", organisation)):
+            if not value.strip() or value != value.strip() or any(ch in value for ch in "\r\n"):
+                raise UsageError(f"{option} must be one line of text without leading or trailing spaces")
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"{directory}: is a file, not a folder")
+        options = InitOptions(register_id, name, organisation, today())
+        schemas = {kind: dump_json(json_schema(kind)) + "\n" for kind in ("register", "risk")}
+        files = repository_files(options, schemas)
+        register_exists = (directory / options.folder / "register.yaml").exists()
+        created: list[str] = []
+        for relative, text in files.items():
+            target = directory / relative
+            if register_exists and relative.startswith(f"{options.folder}/"):
+                # An example risk must not be added to a register someone already keeps.
+                err(f"bafctl: skipped {target}: the register {options.folder} already exists")
+                continue
+            if target.exists() or target.is_symlink():
+                err(f"bafctl: skipped {target}: already exists")
+                continue
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("x", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                err(f"bafctl: skipped {target}: already exists")
+                continue
+            except OSError as exc:
+                raise UsageError(f"{target}: cannot write it: {exc.strerror or exc}") from None
+            created.append(relative)
+            out(f"created {target}")
+        if not created:
+            raise UsageError(f"nothing created in {directory}: every file `bafctl init` writes already exists")
+        out("")
+        out("Next steps:")
+        out(f"  1. Edit {directory / options.folder / 'register.yaml'}: your organisation, themes, committees, roles.")
+        out("     The appetite tolerances are proposals: the board must confirm them.")
+        out("  2. git init && git add -A && git commit -m 'Start the BAF'   (if this is not yet a git repository)")
+        out("  3. pip install pre-commit && pre-commit install   (checks every commit)")
+        out("  4. bafctl check")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command()(init)
