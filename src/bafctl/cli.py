@@ -20,10 +20,12 @@ COMMAND_MODULES = (
     "bafctl.commands.export",
     "bafctl.commands.schema",
     "bafctl.commands.summary",
+    "bafctl.commands.report",
     "bafctl.commands.rescore",
     "bafctl.commands.breaches",
     "bafctl.commands.diff",
     "bafctl.commands.history",
+    "bafctl.commands.init",
 )
 
 EPILOG = (
