@@ -11,6 +11,7 @@ import typer
 from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, stdout_console, today
 
 if TYPE_CHECKING:
+    from bafctl.gitio import RevisionInfo
     from bafctl.loader import Workspace
 
 #: The text summary is laid out for this width at most, however wide the terminal.
@@ -44,8 +45,12 @@ def refuse_if_invalid(workspace: Workspace, what: str) -> None:
     raise typer.Exit(1)
 
 
-def load_since(since: str, paths: list[Path]) -> tuple[Workspace, str]:
-    """The registers at ``since`` and how to name that revision in the output."""
+def load_since(since: str, paths: list[Path]) -> tuple[Workspace, RevisionInfo]:
+    """The registers at ``since`` and what is known about that revision.
+
+    Files that do not load at that revision are reported on stderr; their risks then
+    count as new (an earlier broken file is no reason to refuse today's summary).
+    """
     from bafctl.gitio import workspace_at
     from bafctl.render.findings import line_for
 
@@ -59,7 +64,7 @@ def load_since(since: str, paths: list[Path]) -> tuple[Workspace, str]:
             f"bafctl: warning: {len(broken)} file(s) did not load at {info.label}: "
             "their risks are compared as if they were new"
         )
-    return previous, info.label
+    return previous, info
 
 
 def summary(
@@ -81,10 +86,9 @@ def summary(
 ) -> None:
     """Print the directors' summary: risks by section and committee, scores, appetite, heat map.
 
-    Each risk shows its current score (C x L = score, coloured by band), target, upper
-    limit of tolerance, movement since --since (↑ ↓ → or new) and BREACH when the
-    current score is above tolerance. Draft risks are shown; closed and merged are not.
-    Exits 1 (printing nothing) when a register has errors.
+    Each risk: current C x L = score (coloured by band), target, tolerance, movement (↑ ↓ → new) and BREACH.
+
+    Draft risks are shown; closed and merged risks are not. Exits 1, printing nothing, when a register has errors.
     """
     as_of_date = parse_date_option(as_of, "--as-of")
     with handle_errors():
@@ -94,7 +98,10 @@ def summary(
 
         workspace = load_paths(paths or [])
         refuse_if_invalid(workspace, "summary")
-        previous, label = load_since(since, paths or []) if since is not None else (None, None)
+        previous, label = None, None
+        if since is not None:
+            previous, info = load_since(since, paths or [])
+            label = info.label
         result = build_summary(workspace, today=today(as_of_date), previous=previous, since=label)
         if output_format is SummaryFormat.text:
             console = stdout_console()

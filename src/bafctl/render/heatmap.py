@@ -132,14 +132,24 @@ def _svg_text(x: float, y: float, text: str, *, size: int = 11, width: float | N
     return f'<text x="{x:.0f}" y="{y:.0f}" font-size="{size}"{extra}>{html_text(text)}</text>'
 
 
-def heatmap_svg(heatmap: HeatMap, *, target: bool = False, title: str = "Heat map") -> str:
+def heatmap_svg(heatmap: HeatMap, *, target: bool = False, target_only: bool = False, title: str = "Heat map") -> str:
     """The heat map as inline SVG (no scripts, no external references).
+
+    Args:
+        heatmap: The matrix and the risks placed on it.
+        target: Also list the risks heading to each cell (``→ID``).
+        target_only: Place each risk by its target instead of its current assessment.
+        title: The SVG's accessible title.
 
     Cell colours come from :func:`bafctl.summary.safe_colour` (validated ``#rrggbb``);
     every text is escaped with :func:`bafctl.escaping.html_text`.
     """
+
+    def entries(cell: HeatCell) -> list[str]:
+        return list(cell.target) if target_only else cell_entries(cell, target=target)
+
     rows = heatmap.rows()
-    most = max((len(cell_entries(c, target=target)) for c in heatmap.cells), default=0)
+    most = max((len(entries(c)) for c in heatmap.cells), default=0)
     cell_h = max(62, 24 + _SVG_LINE * most)
     width = _SVG_LABEL_W + 5 * _SVG_CELL_W + 2
     grid_bottom = _SVG_TOP + 5 * cell_h
@@ -165,8 +175,8 @@ def heatmap_svg(heatmap: HeatMap, *, target: bool = False, title: str = "Heat ma
                 'stroke="#ffffff" stroke-width="2"/>'
             )
             parts.append(_svg_text(x + 6, y + 14, str(cell.score), size=10, fill=ink, opacity="0.8"))
-            for e_index, entry in enumerate(cell_entries(cell, target=target)):
-                is_target = entry.startswith(TARGET_MARK) and e_index >= len(cell.current)
+            for e_index, entry in enumerate(entries(cell)):
+                is_target = not target_only and entry.startswith(TARGET_MARK) and e_index >= len(cell.current)
                 parts.append(
                     _svg_text(
                         x + _SVG_CELL_W / 2,

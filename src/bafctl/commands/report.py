@@ -1,0 +1,166 @@
+"""`bafctl report`: the board pack as print-ready HTML, Word or PDF."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bafctl.commands._support import PathsArg, err, handle_errors, parse_date_option, today
+
+if TYPE_CHECKING:
+    from bafctl.report import Revision
+
+
+class ReportFormat(StrEnum):
+    """Output formats of `bafctl report`."""
+
+    html = "html"
+    docx = "docx"
+    pdf = "pdf"
+
+
+class AudienceChoice(StrEnum):
+    """Who the report is for."""
+
+    board = "board"
+    public = "public"
+
+
+def revision_of(paths: list[Path]) -> Revision:
+    """The git revision the registers on disk are at (HEAD, clean or with changes).
+
+    Outside git the report says "not in git" rather than failing: a trust may keep its
+    register in a shared folder.
+    """
+    from bafctl.errors import NotAGitRepositoryError, UsageError
+    from bafctl.gitio import Repository, describe_worktree
+    from bafctl.loader import discover_register_roots
+    from bafctl.report import Revision
+
+    roots = discover_register_roots(paths, Path.cwd())
+    try:
+        info = describe_worktree(roots[0], roots)
+    except (NotAGitRepositoryError, UsageError):
+        return Revision(None, None, None, None)
+    date = None
+    if info.sha is not None:
+        committed = Repository.discover(roots[0]).commit_info(info.sha).date
+        date = None if committed is None else committed.date()
+    return Revision(info.sha, info.short, info.dirty, date)
+
+
+def write_output(output: Path, data: bytes) -> None:
+    """Write the report to ``output`` (``-``: standard output)."""
+    if str(output) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from bafctl.errors import BafctlError
+
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise BafctlError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def report(
+    paths: PathsArg = None,
+    *,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the report (required; '-' for standard output)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from the file name, else html).", case_sensitive=False
+        ),
+    ] = None,
+    audience: Annotated[
+        AudienceChoice,
+        typer.Option(
+            "--audience",
+            help="board: everything; public: leave out whatever the register marks private.",
+            case_sensitive=False,
+        ),
+    ] = AudienceChoice.board,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="REV", help="Add movement, 'changes since' and closed actions since REV."),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="The report's date (default: the date of the commit the registers are at).",
+        ),
+    ] = None,
+) -> None:
+    """Write the board report: cover, summary, heat maps, a page per risk, action log.
+
+    A4 landscape, one page per risk laid out as its BAF entry; --audience public leaves out what is marked private.
+
+    The same registers at the same revision give byte-identical output: the only date in it is the commit's (or --date).
+    Exits 1, writing nothing, when a register has errors.
+    """
+    report_date = parse_date_option(date, "--date")
+    if output is None:
+        raise typer.BadParameter("name the file to write, e.g. -o board-pack.html", param_hint="--output")
+    with handle_errors():
+        from bafctl.commands.summary import load_since, refuse_if_invalid
+        from bafctl.loader import load_paths
+        from bafctl.report import Audience, build_report
+
+        chosen = output_format or _format_from_name(output)
+        workspace = load_paths(paths or [])
+        refuse_if_invalid(workspace, "report")
+        revision = revision_of(paths or [])
+        previous, label, previous_date = None, None, None
+        if since is not None:
+            previous, info = load_since(since, paths or [])
+            label = info.label
+            previous_date = None if info.date is None else info.date.date()
+        on = report_date or revision.date or today()
+        result = build_report(
+            workspace,
+            revision=revision,
+            date=on,
+            audience=Audience(audience.value),
+            previous=previous,
+            since=label,
+            previous_date=previous_date,
+        )
+        if chosen is ReportFormat.html:
+            from bafctl.render.report_html import render_report_html
+
+            data = render_report_html(result).encode("utf-8")
+        elif chosen is ReportFormat.docx:
+            from bafctl.render.report_docx import render_report_docx
+
+            data = render_report_docx(result)
+        else:
+            from bafctl.render.pdf import html_to_pdf
+            from bafctl.render.report_html import render_report_html
+
+            data = html_to_pdf(render_report_html(result), date=on)
+        write_output(output, data)
+        if str(output) != "-":
+            err(f"bafctl: wrote {output} ({chosen.value}, {len(result.risks)} risks, {audience.value})")
+
+
+def _format_from_name(output: Path) -> ReportFormat:
+    suffix = output.suffix.lower().lstrip(".")
+    return {"htm": ReportFormat.html, "docx": ReportFormat.docx, "pdf": ReportFormat.pdf}.get(suffix, ReportFormat.html)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command()(report)
