@@ -20,7 +20,6 @@ COMMAND_MODULES = (
     "bafctl.commands.export",
     "bafctl.commands.schema",
     "bafctl.commands.summary",
-    "bafctl.commands.report",
     "bafctl.commands.rescore",
     "bafctl.commands.breaches",
     "bafctl.commands.diff",
