@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bafctl.commands.export",
     "bafctl.commands.schema",
     "bafctl.commands.summary",
+    "bafctl.commands.report",
     "bafctl.commands.rescore",
     "bafctl.commands.breaches",
     "bafctl.commands.diff",
