@@ -25,7 +25,7 @@ def test_at_tolerance_passes() -> None:
 
 def test_above_tolerance_is_reported_at_the_current_assessment() -> None:
     (finding,) = findings(ID, BREACH)
-    assert (finding.line, finding.col) == (line_of(BREACH, "current:"), 12)
+    assert (finding.line, finding.col) == (line_of(BREACH, "current:"), 3)
     assert finding.message == "current score 5x4=20 is above tolerance 12 (cautious) by 8"
     assert finding.level is Level.WARNING
 

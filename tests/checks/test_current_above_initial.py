@@ -19,7 +19,7 @@ def test_current_at_or_below_initial_passes() -> None:
 
 def test_current_above_initial_is_reported_at_the_current_assessment() -> None:
     (finding,) = findings(ID, GROWN)
-    assert (finding.line, finding.col) == (line_of(GROWN, "current:"), 12)
+    assert (finding.line, finding.col) == (line_of(GROWN, "current:"), 3)
     assert finding.message == "current score 4x3=12 is above the initial score 3x3=9"
 
 

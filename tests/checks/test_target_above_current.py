@@ -20,7 +20,7 @@ def test_target_below_or_equal_to_current_passes() -> None:
 
 def test_target_above_current_is_reported_at_the_target() -> None:
     (finding,) = findings(ID, SWAPPED)
-    assert (finding.line, finding.col) == (line_of(SWAPPED, "target:"), 11)
+    assert (finding.line, finding.col) == (line_of(SWAPPED, "target:"), 3)
     assert finding.message == "target score 4x3=12 is above the current score 4x2=8"
 
 

@@ -34,7 +34,7 @@ def test_a_past_date_not_reached_is_reported_at_the_date() -> None:
 def test_a_missing_date_is_reported_only_when_required() -> None:
     assert check(ID, _target(None)) == []
     fragment = _target(None)
-    assert check(ID, fragment, options={"required": True}) == [(line_of(fragment, "target:"), 11)]
+    assert check(ID, fragment, options={"required": True}) == [(line_of(fragment, "target:"), 3)]
 
 
 def test_disabled_by_config() -> None:

@@ -19,7 +19,7 @@ def test_a_target_within_tolerance_passes() -> None:
 
 def test_a_target_above_tolerance_is_reported_at_the_target() -> None:
     (finding,) = findings(ID, HIGH_TARGET)
-    assert (finding.line, finding.col) == (line_of(HIGH_TARGET, "target:"), 11)
+    assert (finding.line, finding.col) == (line_of(HIGH_TARGET, "target:"), 3)
     assert finding.message == "target score 4x4=16 is above tolerance 12 (cautious)"
 
 

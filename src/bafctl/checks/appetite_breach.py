@@ -46,4 +46,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"current score {format_cxl(lr.risk.assessments.current)} is above tolerance "
                 f"{status.tolerance} ({lr.risk.appetite.level}) by {status.over_by}",
                 "the board must see it: `bafctl breaches` lists it with its plan",
+                key=True,
             )

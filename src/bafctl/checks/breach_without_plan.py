@@ -63,4 +63,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"in breach (current {format_cxl(lr.risk.assessments.current)} above tolerance {status.tolerance}) "
                 f"with no open action that has an owner and a due date from {ctx.today.isoformat()} on",
                 "add the action that brings the risk back within tolerance, with its owner and due date",
+                key=True,
             )

@@ -43,4 +43,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 ID,
                 f"current score {format_cxl(scores.current)} is above the initial score {format_cxl(scores.initial)}",
                 "if the risk has grown since it was opened, say why in `notes`; otherwise check the scores",
+                key=True,
             )

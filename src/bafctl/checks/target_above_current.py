@@ -42,4 +42,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 ID,
                 f"target score {format_cxl(scores.target)} is above the current score {format_cxl(scores.current)}",
                 "a target is where mitigation brings the risk: check consequence and likelihood are not swapped",
+                key=True,
             )

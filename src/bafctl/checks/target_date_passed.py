@@ -53,6 +53,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                     ID,
                     "the target has no date",
                     "add `date:` to the target: when the plan should bring the risk there",
+                    key=True,
                 )
             continue
         if AppetiteFlag.OFF_TRACK in appetite_status(lr.risk, reg.settings, ctx.today).flags:

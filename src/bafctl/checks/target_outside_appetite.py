@@ -45,4 +45,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"target score {format_cxl(lr.risk.assessments.target)} is above tolerance "
                 f"{status.tolerance} ({lr.risk.appetite.level})",
                 "lower the target, or record the board's reason with an `appetite.tolerance` override",
+                key=True,
             )
