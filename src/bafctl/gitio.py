@@ -191,12 +191,12 @@ def is_register_candidate(path: str) -> bool:
     """True for a YAML file bafctl would read in a register folder (as the loader does)."""
     from bafctl.loader import SKIPPED_DIRS, YAML_SUFFIXES
 
-    if "\n" in path or "\r" in path:
+    if not path.endswith(YAML_SUFFIXES) or "\n" in path or "\r" in path:
         return False
-    parts = PurePosixPath(path).parts
-    if not parts or not parts[-1].endswith(YAML_SUFFIXES) or parts[-1].startswith("."):
+    *folders, name = path.split("/")
+    if not name or name.startswith("."):
         return False
-    return not any(part in SKIPPED_DIRS or part.startswith(".") for part in parts[:-1])
+    return not any(part in SKIPPED_DIRS or part.startswith(".") for part in folders)
 
 
 def _parent_dir(path: str) -> str:

@@ -200,10 +200,11 @@ class _Tracer:
 
 
 def _candidates(commit: CommitChanges) -> list[tuple[str, str | None, str | None]]:
+    """The risk files a commit changed (register.yaml and other files left out)."""
     return [
         (c.path, c.old_blob, c.new_blob)
         for c in commit.changes
-        if is_register_candidate(c.path) and PurePosixPath(c.path).name != REGISTER_FILE
+        if is_register_candidate(c.path) and c.path.rpartition("/")[2] != REGISTER_FILE
     ]
 
 
@@ -237,22 +238,29 @@ def trace_risk(
             if loaded is not None and _same(loaded.risk_id, risk_id):
                 history.warnings += [HistoryWarning(since, f) for f in loaded.findings]
 
-    tracer.fetch([oid for c in commits for _, *blobs in _candidates(c) for oid in blobs if oid is not None])
+    changed = [_candidates(c) for c in commits]
+    tracer.fetch([oid for files in changed for _, *blobs in files for oid in blobs if oid is not None])
     last = history.baseline
-    for commit in commits:
-        last = _step(tracer, commit, last, history)
+    for commit, files in zip(commits, changed, strict=True):
+        last = _step(tracer, commit, files, last, history)
     history.latest = last
     history.blobs_parsed = tracer.parsed
     return history
 
 
-def _step(tracer: _Tracer, commit: CommitChanges, last: RiskState | None, history: RiskHistory) -> RiskState | None:
+def _step(
+    tracer: _Tracer,
+    commit: CommitChanges,
+    files: list[tuple[str, str | None, str | None]],
+    last: RiskState | None,
+    history: RiskHistory,
+) -> RiskState | None:
     """Compare the risk before and after one commit; record an entry; return the new last state."""
     sha = commit.info.sha or ""
     before: RiskState | None = None
     after: RiskState | None = None
     before_unreadable = after_unreadable = False
-    for path, old_blob, new_blob in _candidates(commit):
+    for path, old_blob, new_blob in files:
         tracked = last is not None and last.path == path
         if old_blob is not None and commit.parent is not None:
             old = tracer.load(commit.parent, path, old_blob)
