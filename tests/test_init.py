@@ -151,3 +151,50 @@ def test_init_into_a_file_is_an_error(runner: CliRunner, tmp_path: Path) -> None
     target.write_text("x", encoding="utf-8")
     result = runner.invoke(app, ["init", str(target)])
     assert (result.exit_code, result.stderr) == (2, f"bafctl: error: {target}: is a file, not a folder\n")
+
+
+DOCS_CI = Path(__file__).resolve().parent.parent / "docs" / "ci.md"
+
+
+def _yaml_blocks(markdown: str) -> list[str]:
+    import re
+    import textwrap
+
+    return [textwrap.dedent(block) for block in re.findall(r"```yaml\n(.*?)```", markdown, re.DOTALL)]
+
+
+def test_docs_ci_shows_the_files_init_writes() -> None:
+    from bafctl import __version__
+    from bafctl.templates import GITHUB_WORKFLOW, PRE_COMMIT_CONFIG
+
+    page = DOCS_CI.read_text(encoding="utf-8")
+    assert GITHUB_WORKFLOW.format(version=__version__) in page
+    assert PRE_COMMIT_CONFIG in page
+
+
+def test_docs_ci_yaml_parses_and_its_bafctl_commands_are_valid() -> None:
+    import re
+    import shlex
+
+    import typer.main
+
+    from bafctl.yamlio import parse_yaml
+
+    group = typer.main.get_command(app)
+    commands: list[list[str]] = []
+    for block in _yaml_blocks(DOCS_CI.read_text(encoding="utf-8")):
+        if block.startswith("repos:\n  - repo: <"):
+            continue  # names the reader's own copy of the bafctl repository
+        parsed = parse_yaml(block.encode())
+        assert parsed.ok, (block, parsed.problems)
+        for line in block.splitlines():
+            match = re.search(r"(?:run: |- |entry: )(bafctl [^#>\n]*)", line)
+            if match:
+                commands.append(shlex.split(match.group(1))[1:])
+    assert ["check"] in commands and ["breaches"] in commands
+    assert ["summary", "--format", "markdown"] in commands
+    for args in commands:
+        name, *rest = args
+        command = group.get_command(group.make_context("bafctl", [name]), name)  # type: ignore[attr-defined]
+        assert command is not None, name
+        command.make_context(name, rest)  # raises on an unknown option or choice
