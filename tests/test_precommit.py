@@ -89,3 +89,22 @@ def test_changing_only_files_outside_registers_passes(repo: Path) -> None:
     done = _run(["git", "commit", "-m", "Tweak CI"], repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "bafctl check....." in done.stderr and "Passed" in done.stderr
+
+
+def test_check_given_files_checks_their_registers_and_skips_the_rest(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BAFCTL_TODAY", "2026-01-29")
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", ".pre-commit-config.yaml", "registers/baf/risks/BAF01.yaml"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "0 errors, 0 warnings, 0 info in 2 files\n",
+        "bafctl: skipped .pre-commit-config.yaml: not inside a register\n",
+    )
+    only_outside = runner.invoke(app, ["check", ".github/workflows/bafctl.yml"])
+    assert (only_outside.exit_code, only_outside.stdout) == (0, "0 errors, 0 warnings, 0 info in 0 files\n")
+    folder = runner.invoke(app, ["check", "schemas"])  # a folder with no register is still an error
+    assert folder.exit_code == 2
+    assert folder.stderr.startswith("bafctl: error: schemas: not inside a register")
