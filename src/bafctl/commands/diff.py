@@ -69,16 +69,17 @@ def diff(
         typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge overdue actions as of this date (default: today)."),
     ] = None,
 ) -> None:
-    """Show what changed in the registers between two revisions, risk by risk.
+    """Show what changed in the registers between two revisions, risk by risk (matched by ID).
 
-    Risks are matched by ID wherever their files live. Reports risks added, closed,
-    merged or removed; titles reworded (changed words marked); scores moved, with bands
-    and tolerance crossings; controls, gaps and assurance added or removed; actions
-    added, completed, re-dated, reassigned or now overdue; and changes to the matrix,
-    bands and appetite table. `--format markdown` writes a section for a board paper.
+    Risks added, closed, merged or removed; titles reworded (changed words marked).
 
-    Exits 0 when the comparison ran; 2 for an unknown or unsafe revision, a shallow
-    clone, or outside a git repository.
+    Scores moved, with bands and tolerance crossings; controls, gaps and assurance added or removed.
+
+    Actions added, completed, re-dated, reassigned or now overdue; matrix, bands and appetite table changed.
+
+    `--format markdown` writes a section a board paper can carry.
+
+    Exits 0 when the comparison ran; 2 for an unknown or unsafe revision, a shallow clone, or no git repository.
     """
     as_of_date = parse_date_option(as_of, "--as-of")
     paths = paths_after_dash_dash(ctx)

@@ -35,12 +35,11 @@ def history(
 ) -> None:
     """Show a risk's trajectory: each commit that changed its initial, current or target score.
 
-    Lists date, commit, author and the three assessments as C x L and score, with a
-    sparkline of the current score. Risks are followed by ID through renamed files.
-    Needs the full history (not a shallow clone).
+    Lists date, commit, author and the three assessments as C x L and score, with a sparkline of the current score.
 
-    Exits 0 when the history was read; 2 for an unknown risk or revision, a shallow
-    clone, or outside a git repository.
+    Risks are followed by ID through renamed files. Needs the full history (not a shallow clone).
+
+    Exits 0 when the history was read; 2 for an unknown risk or revision, a shallow clone, or outside a git repository.
     """
     paths = paths_after_dash_dash(ctx)
     with handle_errors():
