@@ -135,25 +135,32 @@ def test_history_repo_rescores_a_few_risks_a_commit(tmp_path: Path) -> None:
     assert load_workspace(files).findings == []
 
 
-def test_targets_judge_pass_fail_and_growth() -> None:
-    def result(name: str, seconds: float, kind: str | None = None, size: int | None = None) -> Any:
-        return run.Result(name, [name], size, kind, times=[seconds], rss_kb=[100 * 1024], exit_codes=[0])
+def test_targets_judge_pass_fail_and_growth_on_wall_and_cpu_time() -> None:
+    def result(name: str, wall: float, cpu: float, kind: str | None = None, size: int | None = None) -> Any:
+        return run.Result(name, [name], size, kind, times=[wall], cpu=[cpu], rss_kb=[600 * 1024], exit_codes=[0])
 
     results = [
-        result("python -c pass", 0.02),
-        result("help", 0.2),
-        result("check cold", 0.5, "baf", 500),
-        result("check cold", 4.0, "baf", 5000),
-        result("check warm", 1.5, "baf", 5000),
-        result("check-jsonschema", 40.0, "baf", 5000),
+        result("python -c pass", 0.02, 0.01),
+        result("help", 0.2, 0.12),
+        result("check cold", 0.5, 0.4, "baf", 500),
+        result("check cold", 4.0, 3.0, "baf", 5000),
+        result("check warm", 1.5, 0.9, "baf", 5000),
+        result("check-jsonschema", 40.0, 30.0, "baf", 5000),
+        result("history, 30 commits of 20 risks", 0.3, 0.2),
     ]
-    rows = {target: (measured, verdict) for target, measured, verdict in run.targets(results, [500, 5000])}
-    assert rows["check of 5,000 BAF risks, cold: ≤ 5 s"] == ("4.00 s", "pass")
-    assert rows["check of 5,000 BAF risks, warm: ≤ 1 s"] == ("1.50 s", "**fail**")
-    assert rows["check cold ≤ ⅓ of check-jsonschema (5,000)"] == ("0.10×", "pass")
-    assert rows["`bafctl --help`: ≤ 150 ms over bare Python"] == ("200 ms (180 ms over bare Python)", "**fail**")
-    assert rows["growth, check cold baf 500 → 5,000 (10× risks): ≤ 11×"] == ("8.00×", "pass")
-    assert rows["history over 1,000 commits of 200 risks: ≤ 1 s"][1] == "not measured"
+    rows = {target: rest for target, *rest in run.targets(results, [500, 5000])}
+    assert rows["check of 5,000 BAF risks, cold: ≤ 5 s"] == ["4.00 s (cpu 3.00 s)", "pass", "pass"]
+    assert rows["check of 5,000 BAF risks, warm: ≤ 1 s"] == ["1.50 s (cpu 900 ms)", "**fail**", "pass"]
+    assert rows["check cold ≤ ⅓ of check-jsonschema (5,000)"] == ["0.10× (cpu 0.10×)", "pass", "pass"]
+    assert rows["`bafctl --help`: ≤ 150 ms over bare Python"] == [
+        "200 ms (cpu 120 ms); over bare Python: 180 ms (cpu 110 ms)",
+        "**fail**",
+        "pass",
+    ]
+    assert rows["growth, check cold baf 500 → 5,000 (10× risks): ≤ 11×"] == ["8.00× (cpu 7.50×)", "pass", "pass"]
+    # Only the 1,000-commit history counts for the history target.
+    assert rows["history over 1,000 commits of 200 risks: ≤ 1 s"][1:] == ["not measured", "not measured"]
+    assert rows["peak memory, any bafctl command on 5,000 risks: ≤ 500 MB"] == ["600 MB", "**fail**", "**fail**"]
 
 
 def test_bafctl_probe_sees_commands_and_options() -> None:
