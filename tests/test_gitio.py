@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,15 @@ def test_symlinks_in_the_tree_are_not_read(repo: GitRepo) -> None:
     assert "reg/risks/evil.yaml" not in tree
     workspace, _ = workspace_at("HEAD", [], repo.root)
     assert "reg/risks/evil.yaml" not in workspace.files
+
+
+def test_a_file_name_that_is_not_utf8_still_loads_and_prints(repo: GitRepo) -> None:
+    source = (repo.root / "reg/risks/baf1.yaml").read_bytes()
+    (repo.root / "reg/risks/baf1.yaml").unlink()
+    Path(os.fsdecode(bytes(repo.root / "reg/risks") + b"/caf\xe9.yaml")).write_bytes(source)  # Latin-1 "café"
+    repo.commit("a file name in Latin-1")
+    workspace, _ = workspace_at("HEAD", [], repo.root)
+    assert [lr.path for _, lr in workspace.risks()] == ["reg/risks/caf\ufffd.yaml"]
 
 
 # ---------------------------------------------------------------------------

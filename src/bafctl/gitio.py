@@ -389,7 +389,7 @@ class Repository:
             meta, _, raw_path = record.partition(b"\t")
             mode, kind, oid = meta.decode("ascii", errors="replace").split(" ")
             if kind == "blob" and mode in _REGULAR_FILE_MODES:
-                files[raw_path.decode("utf-8", errors="surrogateescape")] = oid
+                files[_path_text(raw_path)] = oid
         return files
 
     def blob_reader(self) -> BlobReader:
@@ -427,6 +427,13 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _path_text(raw: bytes) -> str:
+    # A file name that is not UTF-8 could not be printed; U+FFFD marks the bad bytes.
+    # Blobs are read by object ID, so such a file still loads; only a register folder so
+    # named would not be found again by name (and its files are then not read as risks).
+    return raw.decode("utf-8", errors="replace")
+
+
 def _parse_header(tokens: list[bytes], index: int, abbrev: int | None = None) -> tuple[RevisionInfo, str | None, int]:
     fields = tokens[index : index + _HEADER_FIELDS]
     if len(fields) != _HEADER_FIELDS or not fields[0].lstrip(b"\n").startswith(b"\x01"):
@@ -461,7 +468,7 @@ def _parse_log(out: bytes, abbrev: int) -> list[CommitChanges]:
                 break
             # ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.
             old_mode, new_mode, old_blob, new_blob, _status = _text(raw[1:]).split(" ")
-            path = tokens[index + 1].decode("utf-8", errors="surrogateescape")
+            path = _path_text(tokens[index + 1])
             index += 2
             old = old_blob if old_mode in _REGULAR_FILE_MODES else None
             new = new_blob if new_mode in _REGULAR_FILE_MODES else None
