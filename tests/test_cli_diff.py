@@ -210,3 +210,22 @@ def test_a_historic_invalid_file_is_a_warning_not_a_crash(
     assert "BAF1 changed" in result.stdout
     assert "BAF2 not compared: reg/risks/baf2.yaml does not load at " in result.stdout
     assert "BAF2 added" not in result.stdout
+
+
+def test_a_renamed_file_is_the_same_risk_and_a_deleted_one_is_removed(runner: CliRunner, group: GitRepo) -> None:
+    group.move(RISK3, "registers/group-baf/archive/research.yaml")
+    group.remove("registers/group-baf/risks/GROUP-BAF-5.yaml")
+    group.commit("Archive the research risk's file; retire the sustainability risk")
+    result = runner.invoke(app, ["diff", "board-2026-01", "HEAD", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    changes = {r["risk_id"]: r for r in data["risks"]}
+    assert set(changes) == {"GROUP-BAF-3", "GROUP-BAF-5"}
+    assert changes["GROUP-BAF-3"]["change"] == "changed"
+    assert changes["GROUP-BAF-3"]["field_changes"] == [
+        {"field": "path", "from": RISK3, "to": "registers/group-baf/archive/research.yaml"}
+    ]
+    assert changes["GROUP-BAF-5"]["change"] == "removed"
+    assert changes["GROUP-BAF-5"]["before"]["scores"]["current"]["score"] == 12
+    text = runner.invoke(app, ["diff", "board-2026-01", "HEAD"]).stdout
+    assert "GROUP-BAF-5 removed (no longer in the register): If we do not continue to strive for sustainability" in text
