@@ -109,7 +109,7 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
+            help="Output format (default: github when GITHUB_ACTIONS=true, else text).",
             case_sensitive=False,
             show_default=False,
         ),
@@ -126,7 +126,7 @@ def check(
         FailOnChoice | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 on findings at this level or worse [default: fail_on in bafctl.toml, else error].",
+            help="Exit 1 on findings at this level or worse (default: fail_on in bafctl.toml, else error).",
             case_sensitive=False,
             show_default=False,
         ),
@@ -136,7 +136,7 @@ def check(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="Read settings from this file, not the nearest bafctl.toml or pyproject.toml [tool.bafctl].",
+            help="Read settings from this file, not the nearest bafctl.toml or pyproject.toml (tool.bafctl).",
         ),
     ] = None,
 ) -> None:
