@@ -127,7 +127,7 @@ _SVG_FONT = "Arial, Helvetica, sans-serif"
 def _svg_text(x: float, y: float, text: str, *, size: int = 11, width: float | None = None, **attrs: str) -> str:
     # Long IDs are squeezed to the cell (textLength) rather than cut: no risk is hidden.
     extra = "".join(f' {name.replace("_", "-")}="{html_text(value)}"' for name, value in sorted(attrs.items()))
-    if width is not None and len(text) * size * 0.56 > width:
+    if width is not None and len(text) * size * 0.62 > width:
         extra += f' textLength="{width:.0f}" lengthAdjust="spacingAndGlyphs"'
     return f'<text x="{x:.0f}" y="{y:.0f}" font-size="{size}"{extra}>{html_text(text)}</text>'
 

@@ -81,9 +81,9 @@ td.num,td.move{text-align:center}
 svg.heatmap{width:100%%;height:auto;max-height:150mm}
 .legend .chip{display:inline-block;padding:.3mm 1.5mm;margin:0 1mm}
 table.head{margin-bottom:2mm}
-table.head th{background:#e8edee}table.head col.k{width:22mm}table.head col.s{width:42%%}
+table.head th{background:#e8edee}table.head col.k{width:30mm}table.head col.s{width:42%%}
 table.head td.title{font-size:1.25em}
-table.head th.riskid{background:#005eb8;color:#fff;font-size:1.2em}
+table.head th.riskid{background:#005eb8;color:#fff;font-size:1.1em}
 table.scores th,table.scores td{text-align:center}table.scores thead th{background:#005eb8;color:#fff}
 table.scores th:first-child{text-align:left;width:26%%}
 table.scores td.appetite{text-align:left;font-weight:bold}
@@ -253,7 +253,7 @@ def estimate_height(page: RiskPage, widths: tuple[float, ...], size_pt: float) -
     """Estimated height in millimetres of a risk page set at ``size_pt``."""
     line = _LINE_EM * size_pt * _PT_MM
     row = line + _CELL_PAD_MM
-    left_mm = PAGE_WIDTH_MM * 0.58 - 22
+    left_mm = PAGE_WIDTH_MM * 0.58 - 30
     head = _lines(page.row.title, left_mm - _CELL_PAD_MM, size_pt * 1.25) * line * 1.25 + _CELL_PAD_MM
     governance = "; ".join((*page.oversight, *page.governance))
     for text in (page.strategic_link + page.section, governance, page.lead, page.context or ""):
