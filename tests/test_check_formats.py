@@ -129,12 +129,23 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(runner: CliRunner, trust
     assert "FAIL:" in overdue["help"]["markdown"] and "status: in_progress" in overdue["help"]["text"]
 
 
-def test_sarif_marks_silenced_findings_and_disabled_rules_are_left_out() -> None:
+def test_sarif_marks_silenced_findings() -> None:
     findings = [Finding("r.yaml", 3, 1, "overdue-action", "late", Level.WARNING, "R1", None, "Agreed by QC")]
     log = json.loads(render_sarif(findings, {}))
     jsonschema.validate(log, SARIF_SCHEMA)
     (result,) = log["runs"][0]["results"]
     assert result["suppressions"] == [{"kind": "inSource", "justification": "Agreed by QC"}]
+
+
+def test_sarif_lists_only_enabled_rules_at_their_configured_level(runner: CliRunner, trust: Path) -> None:
+    (trust / "bafctl.toml").write_text(
+        '[rules]\ntitle-without-cause-and-effect = "off"\noverdue-action = "error"\n', encoding="utf-8"
+    )
+    log = json.loads(runner.invoke(app, ["check", "registers", "--format", "sarif", *AS_OF]).stdout)
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert "title-without-cause-and-effect" not in rules
+    assert rules["overdue-action"]["defaultConfiguration"] == {"level": "error"}
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["stored-band", "overdue-action"]
 
 
 def test_sarif_schema_extract_rejects_what_sarif_forbids() -> None:
