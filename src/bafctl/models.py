@@ -421,6 +421,9 @@ class Risk(_Model):
     notes: Text | None = None
     private: bool = Field(default=False, description="Leave the whole risk out of public papers.")
     private_fields: list[PrivateField] = Field(default_factory=list, description="Fields left out of public papers.")
+    silenced: list[Silence] = Field(
+        default_factory=list, description="Quality-rule findings silenced for this risk, each with a reason."
+    )
 
     @model_validator(mode="after")
     def _status_consistent(self) -> Risk:
