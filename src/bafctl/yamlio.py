@@ -651,6 +651,18 @@ class _Composer:
         frame = self.stack[-1]
         assert isinstance(frame.container, dict)
         key = event.value
+        if span.style is None and not key:
+            # `: value` with nothing before the colon: libyaml refuses it, the pure parser
+            # reads an empty key; refuse it in both.
+            self.problem(
+                span.line,
+                span.col,
+                "a ':' with no key before it",
+                "yaml-syntax",
+                "write the key before the colon, or put a value containing ': ' in double quotes",
+            )
+            self._drop_nodes = 1
+            return
         if span.style is None and key == "<<":
             self.problem(span.line, span.col, "merge keys (<<) are not allowed", "yaml-structure", "write keys out")
             self._drop_nodes = 1
@@ -672,9 +684,32 @@ class _Composer:
         frame.key = key
         frame.key_span = span
 
+    def _empty_value_span(self, span: Span) -> Span:
+        """An empty mapping value sits just after its key's colon.
+
+        libyaml marks it there; the pure parser at the next token, possibly lines later.
+        One rule for both keeps their positions identical (reliability.md R1).
+        """
+        key_span = self.stack[-1].key_span if self.stack else None
+        if key_span is None:
+            return span
+        index = key_span.end
+        while index < len(self.text) and self.text[index] == " ":
+            index += 1
+        if index >= len(self.text) or self.text[index] != ":":
+            return span
+        line, col = _line_col(self.text, index + 1)
+        return Span(line, col, index + 1, index + 1, None)
+
     def _scalar(self, event: Any, span: Span) -> None:
+        if span.style is None and not event.value:
+            span = self._empty_value_span(span)
         if span.style is not None:
             value: Any = event.value
+            if span.style == ">":
+                # ruamel's pure parser marks each fold of a `>` block with U+0007 (for its
+                # round trip); the raw text cannot hold one (pre-checks), so drop them all.
+                value = value.replace("\x07", "")
             self.place(value if self._quoted_ok(span, value) else None, span)
             return
         try:
@@ -748,7 +783,9 @@ class _Composer:
                     self.at(found[0], found[1], "yaml-escape", ESCAPE_HINT)
                     return
             mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            # From the character index, not the mark's line: libyaml may point one line past
+            # a file without a final newline; the end of the text is where the problem is.
+            line, col = _line_col(self.text, min(mark.index, len(self.text))) if mark is not None else (1, 1)
             message = f"{context}: {problem}" if context else problem
             self.problem(line, col, message, "yaml-syntax", _hint_for(problem, context))
         elif isinstance(exc, YAMLError):  # ReaderError and friends: a character offset, no line
@@ -781,6 +818,16 @@ def parse_yaml(data: bytes, *, parser: str | None = None, max_bytes: int = MAX_F
     except (YAMLError, ValueError, OverflowError, UnicodeError, RecursionError) as exc:
         # RecursionError cannot come from the iterative composer; belt and braces for the parser.
         composer.parser_error(exc)
+    else:
+        # Judged once the whole text has parsed: libyaml hands over a scalar the pure
+        # parser would refuse with the next token, so judging early would split them.
+        root = composer.root
+        if root is not None and not isinstance(root, (dict, list)):
+            span = source.values[()]
+            hint = "a file holds a mapping of `key: value` lines"
+            composer.problem(
+                span.line, span.col, "the file holds a single value, not `key: value` lines", "yaml-structure", hint
+            )
     problems = composer.problems
     if not problems and composer.root is None:
         hint = "a file holds a mapping of `key: value` lines"
