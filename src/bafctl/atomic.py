@@ -168,7 +168,10 @@ def acquire_lock(path: Path, notes: list[str]) -> Path:
             continue
         try:
             owner = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
-            os.write(fd, json.dumps(owner).encode("utf-8"))
+            _write_all(fd, json.dumps(owner).encode("utf-8"))
+        except BaseException:
+            lock.unlink(missing_ok=True)  # a full disk must not leave a lock behind
+            raise
         finally:
             os.close(fd)
         return lock
