@@ -35,10 +35,14 @@ ON = dt.date(2026, 1, 29)
 REVISION = Revision("1" * 40, "1111111", False, dt.date(2026, 1, 19))
 
 
-def workspace_from(settings: dict[str, Any], risks: list[dict[str, Any]]) -> Workspace:
+def files_of(settings: dict[str, Any], risks: list[dict[str, Any]]) -> dict[str, bytes]:
     files = {"reg/register.yaml": to_yaml(settings).encode()}
     files.update({f"reg/risks/{str(r['id']).lower()}.yaml": to_yaml(r).encode() for r in risks})
-    workspace = load_workspace(files)
+    return files
+
+
+def workspace_from(settings: dict[str, Any], risks: list[dict[str, Any]]) -> Workspace:
+    workspace = load_workspace(files_of(settings, risks))
     assert not workspace.has_errors, workspace.findings
     return workspace
 
@@ -84,6 +88,13 @@ SECRET_TOKENS = (
 
 def marked_workspace() -> Workspace:
     """A register with every kind of private mark; every text names what it is."""
+    workspace = load_workspace(marked_files())
+    assert not workspace.has_errors, workspace.findings
+    return workspace
+
+
+def marked_files() -> dict[str, bytes]:
+    """The files of :func:`marked_workspace`."""
     one = risk_data(
         "PUB-1",
         "If PUBLIC-title then harm",
@@ -150,7 +161,7 @@ def marked_workspace() -> Workspace:
         extra={"private": True},
         actions=[action("HIDDEN-1.A1", "SECRET-risk-action", due=dt.date(2025, 12, 1))],
     )
-    return workspace_from(register_settings(), [one, two, hidden])
+    return files_of(register_settings(), [one, two, hidden])
 
 
 def test_public_risk_drops_only_what_is_marked() -> None:
@@ -459,3 +470,17 @@ def test_a_register_with_errors_writes_nothing(runner: CliRunner, tmp_path: Path
         "bafctl: error: no report: fix the errors above (`bafctl check` lists every problem)\n"
     )
     assert not (tmp_path / "x.html").exists()
+
+
+def test_summary_public_leaves_out_private_risks(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "reg"
+    for path, data in marked_files().items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    board = runner.invoke(app, ["summary", str(folder), "--format", "csv"])
+    public = runner.invoke(app, ["summary", str(folder), "--format", "csv", "--public"])
+    assert (board.exit_code, public.exit_code) == (0, 0), board.stderr + public.stderr
+    assert "HIDDEN-1" in board.stdout and "SECRET-risk-title" in board.stdout
+    assert "HIDDEN-1" not in public.stdout and "SECRET" not in public.stdout
+    assert public.stdout.count("\n") == 3  # header and the two public risks

@@ -69,6 +69,7 @@ def load_since(since: str, paths: list[Path]) -> tuple[Workspace, RevisionInfo]:
 
 def summary(
     paths: PathsArg = None,
+    *,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="REV", help="Show each risk's movement since this git revision."),
@@ -83,6 +84,9 @@ def summary(
         str | None,
         typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge target dates as of this date (default: today)."),
     ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Leave out risks the register marks private (as report --audience public).")
+    ] = False,
 ) -> None:
     """Print the directors' summary: risks by section and committee, scores, appetite, heat map.
 
@@ -94,6 +98,7 @@ def summary(
     with handle_errors():
         from bafctl.loader import load_paths
         from bafctl.render import summary as render
+        from bafctl.report import Audience, for_audience
         from bafctl.summary import build_summary
 
         workspace = load_paths(paths or [])
@@ -102,6 +107,9 @@ def summary(
         if since is not None:
             previous, info = load_since(since, paths or [])
             label = info.label
+        if public:
+            workspace = for_audience(workspace, Audience.PUBLIC)
+            previous = None if previous is None else for_audience(previous, Audience.PUBLIC)
         result = build_summary(workspace, today=today(as_of_date), previous=previous, since=label)
         if output_format is SummaryFormat.text:
             console = stdout_console()
