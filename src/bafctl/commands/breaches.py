@@ -55,8 +55,8 @@ def breaches(
         if errors:
             files = len({f.path for f in errors})
             err(
-                f"bafctl: warning: {files} file{'s' if files != 1 else ''} with errors left out: "
-                "the report is incomplete (`bafctl check` lists every problem)"
+                f"bafctl: warning: {files} file{'s have' if files != 1 else ' has'} errors: "
+                "the report may be incomplete (`bafctl check` lists every problem)"
             )
         report = breach_report(workspace, today(as_of_date))
         if output_format is BreachFormat.json:
