@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from bafctl import rescore as core
 from bafctl.cli import app
 from bafctl.errors import ExitCode, RiskNotFoundError, UsageError
+from bafctl.findings import Level
 from bafctl.loader import load_workspace, read_files
 from bafctl.rescore import (
     Edit,
@@ -25,6 +27,7 @@ from bafctl.rescore import (
     unified_diff,
 )
 from conftest import FIXTURES
+from test_bad_inputs import CASES, case_files
 
 RESCORE = FIXTURES / "rescore"
 ON = dt.date(2026, 3, 2)
@@ -563,8 +566,34 @@ def test_all_refuses_a_broken_register_and_an_unreadable_file(register: Path) ->
     plans, refusals = plan_rescore_all(files_of(register))
     assert (plans, [r.message for r in refusals]) == (
         [],
-        ["register/register.yaml has errors; no file of this register was rescored"],
+        ["register/register.yaml has errors (listed above); no file of this register was rescored"],
     )
+
+
+def test_all_refuses_a_file_outside_any_register(register: Path) -> None:
+    stray = register.parent / "stray.yaml"
+    stray.write_bytes((register / "risks" / "flow_style.yaml").read_bytes())
+    files = {**files_of(register), "stray.yaml": stray.read_bytes()}
+    _, refusals = plan_rescore_all(files)
+    assert [(r.path, r.message, [f.rule for f in r.findings]) for r in refusals] == [
+        ("stray.yaml", "stray.yaml is not inside a register; not rescored", ["register-missing"])
+    ]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: str(c.get("file") or c["tree"]))
+def test_check_and_rescore_all_decide_alike_on_the_corpus(case: dict[str, Any]) -> None:
+    """reliability.md R1/T14: one loader, so `check` and `rescore --all --check` agree.
+
+    A file with loader errors is refused at the same first position, unless its only
+    errors are stored values that rescore fixes (then a change is pending instead).
+    """
+    files = case_files(case)
+    errors = sorted(f for f in load_workspace(files).findings if f.level is Level.ERROR and f.suppressed is None)
+    plans, refusals = plan_rescore_all(files)
+    pending = [plan for plan in plans if plan.changed]
+    assert bool(errors) == bool(refusals or pending)
+    if refusals:
+        assert sorted(f for r in refusals for f in r.findings)[0] == errors[0]
 
 
 # ---------------------------------------------------------------------------

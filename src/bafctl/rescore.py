@@ -635,8 +635,9 @@ def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[R
 
     A stored score that disagrees with C x L is an error the loader reports (domain.md
     V02); this is the fix it recommends. A file is refused when it still has errors
-    once its derived values are fixed, or when a value cannot be replaced safely; the
-    other files are still planned. Plans are verified like single rescores.
+    once its derived values are fixed (whether or not it needed a change), or when a
+    value cannot be replaced safely; the other files are still planned. Plans are
+    verified like single rescores.
 
     Returns:
         The plans (one per risk file read, ``changed`` or not) and the refusals.
@@ -646,21 +647,30 @@ def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[R
     registers = {reg.root: reg for reg in workspace.registers}
     plans: list[FilePlan] = []
     refusals: list[Refusal] = []
+    usable: set[str] = set()
     for folder in sorted(register_dirs):
-        if folder not in registers:
-            settings_path = _settings_path(folder)
-            refusals.append(
-                Refusal(
-                    settings_path,
-                    f"{settings_path} has errors; no file of this register was rescored",
-                    tuple(_errors(workspace, [settings_path])),
-                )
+        settings_path = _settings_path(folder)
+        errors = _errors(workspace, [settings_path])
+        if folder in registers and not errors:
+            usable.add(folder)
+            continue
+        refusals.append(
+            Refusal(
+                settings_path,
+                f"{settings_path} has errors (listed above); no file of this register was rescored",
+                tuple(errors),
             )
+        )
     for path in sorted(files):
         if PurePosixPath(path).name == REGISTER_FILE:
             continue
         owner = _owner_dir(path, register_dirs)
-        if owner is None or owner not in registers:
+        if owner is None:
+            refusals.append(
+                Refusal(path, f"{path} is not inside a register; not rescored", tuple(_errors(workspace, [path])))
+            )
+            continue
+        if owner not in usable:
             continue
         parsed = workspace.files[path]
         if not parsed.ok:
@@ -676,7 +686,10 @@ def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[R
         new = encode_text(splice(parsed.text, edits), parsed.bom) if edits else files[path]
         plans.append(FilePlan(path, files[path], new, tuple(changes)))
     after, failed = _verify(workspace, files, plans)
-    for path in failed:
+    # A file with errors is refused even when none of its stored values is stale: it
+    # cannot be vouched for, and `rescore --all --check` must fail where `check` does (R1).
+    failed += [plan.path for plan in plans if not plan.changed and _errors(after, [plan.path])]
+    for path in sorted(failed):
         refusals.append(
             Refusal(
                 path,
