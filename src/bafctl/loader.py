@@ -153,8 +153,10 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
     """The register folders that the given paths name, in a stable order.
 
     A file or folder inside a register names that register; a folder above registers
-    names every register below it. With no paths, the current repository (or folder)
-    is searched. Raises :class:`RegisterNotFoundError` when a path holds no register.
+    names every register below it. Relative paths are taken from ``cwd``. With no paths,
+    the repository (or folder) around ``cwd`` is searched. Raises
+    :class:`RegisterNotFoundError` when a path holds no register, does not exist, or
+    is reached through a symbolic link.
     """
     cwd = cwd or Path.cwd()
     roots: list[Path] = []
@@ -167,12 +169,13 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
                 f"no register found under {base} (a register is a folder with a {REGISTER_FILE}); "
                 "pass a path, or run `bafctl init` to start one"
             )
-    for path in given:
-        linked = _symlinked_part(path)
+    for written in given:
+        linked = _symlinked_part(written, cwd)
         if linked is not None:
             raise RegisterNotFoundError(f"{linked}: is a symbolic link; bafctl reads only real files")
+        path = written if written.is_absolute() else cwd / written
         if not path.exists():
-            raise RegisterNotFoundError(f"{path}: no such file or folder")
+            raise RegisterNotFoundError(f"{written}: no such file or folder")
         inside = _register_root_of(path)
         below = _walk_registers(path) if path.is_dir() and inside is None else []
         if inside is not None:
@@ -181,7 +184,7 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
             roots.extend(below)
         else:
             raise RegisterNotFoundError(
-                f"{path}: not inside a register (no {REGISTER_FILE} here or above) and none below it"
+                f"{written}: not inside a register (no {REGISTER_FILE} here or above) and none below it"
             )
     unique: dict[Path, None] = {}
     for root in roots:
@@ -189,19 +192,19 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
     return list(unique)
 
 
-def _symlinked_part(path: Path) -> Path | None:
+def _symlinked_part(path: Path, cwd: Path) -> Path | None:
     """The first symbolic link among the parts of ``path`` as the user wrote it, if any.
 
     For a relative path every part written is checked (``a/b/c`` checks ``a``, ``a/b``
-    and ``a/b/c``), so a register reached through a link is refused; an absolute path
-    is checked only at its end, as system folders above it may well be links.
+    and ``a/b/c`` under ``cwd``), so a register reached through a link is refused; an
+    absolute path is checked only at its end, as system folders above it may be links.
     """
     if path.is_absolute():
         return path if path.is_symlink() else None
     parts = path.parts
     for end in range(1, len(parts) + 1):
         prefix = Path(*parts[:end])
-        if prefix.name not in ("", ".", "..") and prefix.is_symlink():
+        if prefix.name not in ("", ".", "..") and (cwd / prefix).is_symlink():
             return prefix
     return None
 
@@ -375,6 +378,9 @@ _YMD = re.compile(r"\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})\s*")
 
 def _date_hint(value: Any) -> str:
     if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            # A plain ISO date is read as a date: as text, it was quoted.
+            return "remove the quotes around the date"
         match = _YMD.fullmatch(value)
         if match:
             year, month, day = (int(g) for g in match.groups())
