@@ -254,6 +254,20 @@ def test_refuses_a_file_that_does_not_parse_but_names_the_risk(runner: CliRunner
     )
 
 
+def test_refuses_a_file_with_merge_conflict_markers(runner: CliRunner, register: Path) -> None:
+    # R12: never touch a file git reports as unmerged; its markers never parse.
+    path = register / "risks" / "realistic_bom.yaml"
+    before = _replace_in(
+        path,
+        b"    likelihood: 4\n    score: 20\n",
+        b"<<<<<<< HEAD\n    likelihood: 4\n=======\n    likelihood: 3\n>>>>>>> pcc-review\n    score: 20\n",
+    )
+    code, stdout, stderr = invoke(runner, "rescore", "TEST-WORKFORCE", "--current", "4x4", "register")
+    assert (code, stdout, path.read_bytes()) == (ExitCode.FINDINGS, "", before)
+    assert stderr.startswith("register/risks/realistic_bom.yaml:")
+    assert "nothing written" in stderr.splitlines()[-1]
+
+
 def test_refuses_a_stored_score_that_disagrees(runner: CliRunner, register: Path) -> None:
     path = register / "risks" / "realistic_crlf.yaml"
     before = _replace_in(path, b"score: 16", b"score: 15")

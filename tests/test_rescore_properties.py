@@ -359,7 +359,7 @@ def test_the_layouts_cover_what_they_claim() -> None:
     """The generator reaches the cases that matter (a guard against a silently narrow strategy)."""
     seen: dict[str, set[Any]] = {"bom": set(), "newline": set(), "flow": set(), "plus": set(), "comment": set()}
 
-    @settings(max_examples=300, deadline=None, database=None)
+    @settings(max_examples=100, deadline=None, database=None)
     @given(layouts())
     def collect(layout: Layout) -> None:
         seen["bom"].add(layout.bom)
