@@ -23,6 +23,7 @@ How it works, and why:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -490,6 +491,26 @@ _COMMENT_GLUED = re.compile(r"[ ]+#\S")
 _TAG = re.compile(r"![^\s,\[\]{}]*")
 
 
+# Event kinds, by class: the composer dispatches on ``type(event)`` (one dict lookup per
+# event rather than a chain of isinstance checks and imports).
+_SCALAR, _ALIAS, _START_MAP, _START_SEQ, _END, _DOCUMENT, _OTHER = range(7)
+
+
+@functools.cache
+def _event_kinds() -> dict[type, int]:
+    from ruamel.yaml import events as ev
+
+    return {
+        ev.ScalarEvent: _SCALAR,
+        ev.AliasEvent: _ALIAS,
+        ev.MappingStartEvent: _START_MAP,
+        ev.SequenceStartEvent: _START_SEQ,
+        ev.MappingEndEvent: _END,
+        ev.SequenceEndEvent: _END,
+        ev.DocumentStartEvent: _DOCUMENT,
+    }
+
+
 class _Composer:
     """Builds plain values from parser events, with a position for every key and value.
 
@@ -510,6 +531,7 @@ class _Composer:
         # Dropping refused nodes: how many whole nodes to drop, and how deep we are in one.
         self._drop_nodes = 0
         self._drop_depth = 0
+        self._kinds = _event_kinds()
 
     # -- helpers -------------------------------------------------------------
 
@@ -544,26 +566,20 @@ class _Composer:
         frame.key = None
         frame.key_span = None
 
-    def dropping(self, event: Any) -> bool:
-        """Consume ``event`` if it belongs to a node being dropped."""
-        from ruamel.yaml import events as ev
-
-        starts = isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent))
-        ends = isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent))
+    def dropping(self, kind: int) -> bool:
+        """Consume an event of ``kind`` if it belongs to a node being dropped."""
         if self._drop_depth:
-            if starts:
+            if kind in (_START_MAP, _START_SEQ):
                 self._drop_depth += 1
-            elif ends:
+            elif kind == _END:
                 self._drop_depth -= 1
                 if not self._drop_depth:
                     self._drop_nodes -= 1
             return True
-        if not self._drop_nodes:
-            return False
-        if starts:
+        if kind in (_START_MAP, _START_SEQ):
             self._drop_depth = 1
             return True
-        if isinstance(event, (ev.ScalarEvent, ev.AliasEvent)):
+        if kind in (_SCALAR, _ALIAS):
             self._drop_nodes -= 1
             return True
         self._drop_nodes = 0  # pragma: no cover - a mapping key always has a value node
@@ -573,11 +589,34 @@ class _Composer:
 
     def feed(self, event: Any) -> None:
         """Take one parser event."""
-        from ruamel.yaml import events as ev
-
-        if self.dropping(event):
+        kind = self._kinds.get(type(event), _OTHER)
+        if (self._drop_nodes or self._drop_depth) and self.dropping(kind):
             return
-        if isinstance(event, ev.DocumentStartEvent):
+        if kind == _SCALAR:
+            span = _span(event, event.style or None)
+            if event.anchor is not None or event.tag is not None:
+                self._check_node_properties(event, span, scalar=True)
+            if self.expecting_key():
+                self._key(event, span)
+            else:
+                self._scalar(event, span)
+        elif kind == _END:
+            self.stack.pop()
+        elif kind in (_START_MAP, _START_SEQ):
+            span = _span(event, None)
+            if event.anchor is not None or event.tag is not None:
+                self._check_node_properties(event, span, scalar=False)
+            self._start(kind == _START_MAP, span)
+        elif kind == _ALIAS:
+            span = _span(event)
+            self.problem(
+                span.line, span.col, f"alias *{event.anchor} is not allowed", "yaml-structure", "write the value out"
+            )
+            if self.expecting_key():
+                self._drop_nodes = 1  # the value of an alias key
+            else:
+                self.place(None, span)
+        elif kind == _DOCUMENT:
             self.documents += 1
             if self.documents > 1:
                 span = _span(event)
@@ -589,41 +628,15 @@ class _Composer:
                     "a file holds one document: remove the '---' line or split the file",
                 )
                 self.stopped = True
-            return
-        if isinstance(event, ev.AliasEvent):
-            span = _span(event)
-            self.problem(
-                span.line, span.col, f"alias *{event.anchor} is not allowed", "yaml-structure", "write the value out"
-            )
-            if self.expecting_key():
-                self._drop_nodes = 1  # the value of an alias key
-            else:
-                self.place(None, span)
-            return
-        if isinstance(event, (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent)):
-            span = _span(event, getattr(event, "style", None) or None)
-            self._check_node_properties(event, span)
-            if isinstance(event, ev.ScalarEvent):
-                if self.expecting_key():
-                    self._key(event, span)
-                else:
-                    self._scalar(event, span)
-            else:
-                self._start(event, span)
-            return
-        if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-            self.stack.pop()
 
-    def _check_node_properties(self, event: Any, span: Span) -> None:
-        from ruamel.yaml import events as ev
-
+    def _check_node_properties(self, event: Any, span: Span, *, scalar: bool) -> None:
         if event.anchor is not None:
             self.problem(
                 span.line, span.col, f"anchor &{event.anchor} is not allowed", "yaml-structure", "write values out"
             )
         tag = event.tag
         # `! "text"` (the non-specific tag on a quoted scalar) means plain text: harmless.
-        if tag is not None and not (isinstance(event, ev.ScalarEvent) and tag == "!" and span.style):
+        if tag is not None and not (scalar and tag == "!" and span.style):
             written = _TAG.match(self.text, span.start)
             self.problem(
                 span.line,
@@ -735,9 +748,7 @@ class _Composer:
             )
         self.place(value, span)
 
-    def _start(self, event: Any, span: Span) -> None:
-        from ruamel.yaml import events as ev
-
+    def _start(self, mapping: bool, span: Span) -> None:
         if self.expecting_key():
             self.problem(
                 span.line,
@@ -753,7 +764,7 @@ class _Composer:
             self.problem(span.line, span.col, f"nested more than {MAX_DEPTH} levels deep", "yaml-structure")
             self.stopped = True
             return
-        container: dict[str, Any] | list[Any] = {} if isinstance(event, ev.MappingStartEvent) else []
+        container: dict[str, Any] | list[Any] = {} if mapping else []
         path: Path = ()
         if self.stack:
             frame = self.stack[-1]
