@@ -289,7 +289,9 @@ def test_yaml_problems_name_the_risk() -> None:
     workspace = load(edit("keyword: recruit and retain", "keyword: recruit: and retain"))
     (finding,) = workspace.findings
     assert (finding.rule, finding.risk_id) == ("yaml-syntax", "BAF01")
-    assert finding.full_message.startswith("risk BAF01: mapping values are not allowed")
+    assert finding.full_message == (
+        "risk BAF01: ': ' inside a value starts a new key (hint: put the whole value in double quotes)"
+    )
 
 
 def test_pre_check_problems_name_the_risk() -> None:

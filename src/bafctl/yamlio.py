@@ -410,17 +410,6 @@ def escape_problem(text: str, quote: int) -> tuple[int, str] | None:
 #: Hints for the parsers' own messages, matched on their words. libyaml and ruamel's
 #: pure parser word the same mistake differently; both are listed.
 _HINTS = (
-    ("mapping values are not allowed", "a ': ' inside a value starts a new key: put the whole value in double quotes"),
-    ("could not find expected ':'", "a key needs ': ' after it (a colon then a space), or a line is mis-indented"),
-    (
-        "expected <block end>",
-        "an apostrophe inside '...' must be doubled (''), or use double quotes; else check the indentation",
-    ),
-    (
-        "did not find expected key",
-        "an apostrophe inside '...' must be doubled (''), or use double quotes; else check the indentation",
-    ),
-    ("did not find expected '-' indicator", "a list item is mis-indented: line the '-' up with the items above"),
     ("cannot start any token", "a value cannot start with @ or `: put it in double quotes"),
     ("found undefined alias", "aliases (*name) are not allowed: write the value out"),
     ("expected ',' or ']'", "a list in [...] is not closed, or an item needs quotes"),
@@ -488,6 +477,7 @@ def _line_rest(text: str, index: int) -> str:
 
 
 _COMMENT_GLUED = re.compile(r"[ ]+#\S")
+_GLUED_COLON = re.compile(r"[ ]*([^\s:#'\"\[\]{},]+):(\S.*)")
 _TAG = re.compile(r"![^\s,\[\]{}]*")
 
 
@@ -778,6 +768,37 @@ class _Composer:
 
     # -- parser errors -------------------------------------------------------
 
+    def _syntax_message(self, problem: str, context: str, index: int) -> tuple[str, str | None]:
+        """Plain words and a hint for the commonest hand-edit mistakes (reliability.md 2.3, R8).
+
+        libyaml and the pure parser word the same mistake differently ("did not find
+        expected key", "expected <block end>, but found '<scalar>'"): the text at the
+        error decides the message instead, so both parsers say the same thing.
+        """
+        words = f"{context} {problem}"
+        if "simple key" in words:
+            glued = _GLUED_COLON.match(_line_rest(self.text, index))
+            if glued:
+                key, value = glued.groups()
+                return f"no space after ':' in `{key}:{value}`", f"write `{key}: {value}`"
+            return (
+                "expected `key: value` on this line",
+                "a key needs ': ' after it (a colon then a space), or the line is mis-indented",
+            )
+        if any(w in words for w in ("expected key", "expected <block end>", "expected '-' indicator")):
+            if self.text[:index].rstrip(" ").endswith(("'", '"')):
+                return (
+                    "text after a closing quote",
+                    "quote the whole value, and double an apostrophe inside '...' ('')",
+                )
+            return (
+                "this line does not line up with the lines above",
+                "keys of one mapping, and the '-' of one list, start in the same column",
+            )
+        if "mapping values are not allowed" in words:
+            return "': ' inside a value starts a new key", "put the whole value in double quotes"
+        return (f"{context}: {problem}" if context else problem), _hint_for(problem, context)
+
     def parser_error(self, exc: Exception) -> None:
         """Turn an exception from the parser into one positioned problem."""
         from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -794,11 +815,16 @@ class _Composer:
                     self.at(found[0], found[1], "yaml-escape", ESCAPE_HINT)
                     return
             mark = exc.problem_mark or exc.context_mark
+            if "simple key" in context and exc.context_mark is not None:
+                # "could not find expected ':'" is found on the line after the key: the
+                # line to fix is the one the key starts on.
+                mark = exc.context_mark
             # From the character index, not the mark's line: libyaml may point one line past
             # a file without a final newline; the end of the text is where the problem is.
-            line, col = _line_col(self.text, min(mark.index, len(self.text))) if mark is not None else (1, 1)
-            message = f"{context}: {problem}" if context else problem
-            self.problem(line, col, message, "yaml-syntax", _hint_for(problem, context))
+            index = min(mark.index, len(self.text)) if mark is not None else 0
+            line, col = _line_col(self.text, index)
+            message, hint = self._syntax_message(problem, context, index)
+            self.problem(line, col, message, "yaml-syntax", hint)
         elif isinstance(exc, YAMLError):  # ReaderError and friends: a character offset, no line
             position = getattr(exc, "position", None)
             line, col = _line_col(self.text, position) if isinstance(position, int) else (1, 1)
