@@ -290,7 +290,8 @@ def test_yaml_problems_name_the_risk() -> None:
     (finding,) = workspace.findings
     assert (finding.rule, finding.risk_id) == ("yaml-syntax", "BAF01")
     assert finding.full_message == (
-        "risk BAF01: ': ' inside a value starts a new key (hint: put the whole value in double quotes)"
+        "risk BAF01: mapping values are not allowed here: a ': ' inside a value starts a new key "
+        "(hint: put the whole value in double quotes)"
     )
 
 

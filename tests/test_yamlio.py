@@ -150,7 +150,7 @@ def _first(data: bytes, **kwargs: Any) -> tuple[int, int, str, str]:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"a: " + b"x" * 200, (1, 1, "yaml-size", "file is over the 0 KiB size limit")),
+        (b"a: " + b"x" * 200, (1, 1, "yaml-size", "file is over the 100 bytes size limit")),
         (b"\xff\xfea\x00:\x00", (1, 1, "yaml-encoding", "file is UTF-16")),
         (b"\x00\x00\xfe\xff", (1, 1, "yaml-encoding", "file is UTF-32")),
         (b"a: 1\nb: caf\xe9\n", (2, 7, "yaml-encoding", "not valid UTF-8: byte 0xE9")),
@@ -286,7 +286,12 @@ def test_folded_blocks_read_alike(parser: str) -> None:
     [
         (
             b"title: Risk: supply chain\n",
-            (1, 12, "': ' inside a value starts a new key", "put the whole value in double quotes"),
+            (
+                1,
+                12,
+                "mapping values are not allowed here: a ': ' inside a value starts a new key",
+                "put the whole value in double quotes",
+            ),
         ),
         (
             b"title: 'Patient's record'\n",

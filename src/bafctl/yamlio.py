@@ -231,6 +231,10 @@ def _flow_depth_problem(text: str) -> YamlProblem | None:
     return None
 
 
+def _size(count: int) -> str:
+    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"
+
+
 def decode_yaml_bytes(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, bool, list[YamlProblem]]:
     """Decode strict UTF-8 (a leading BOM allowed and reported) and pre-check the text.
 
@@ -244,7 +248,7 @@ def decode_yaml_bytes(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[
                 YamlProblem(
                     1,
                     1,
-                    f"file is over the {max_bytes // 1024} KiB size limit",
+                    f"file is over the {_size(max_bytes)} size limit",
                     "yaml-size",
                     "a risk file is normally under 20 KiB: split the file or check it is YAML",
                 )
@@ -796,7 +800,10 @@ class _Composer:
                 "keys of one mapping, and the '-' of one list, start in the same column",
             )
         if "mapping values are not allowed" in words:
-            return "': ' inside a value starts a new key", "put the whole value in double quotes"
+            # The parsers' own words lead (people search for them), the same from both.
+            return "mapping values are not allowed here: a ': ' inside a value starts a new key", (
+                "put the whole value in double quotes"
+            )
         return (f"{context}: {problem}" if context else problem), _hint_for(problem, context)
 
     def parser_error(self, exc: Exception) -> None:
