@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extras
+import jsonschema  # no stubs in the test extras
 import pytest
 from typer.testing import CliRunner
 

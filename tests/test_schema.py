@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the test extras
+import jsonschema  # no stubs in the test extras
 import pytest
 from typer.testing import CliRunner
 

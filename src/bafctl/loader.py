@@ -162,8 +162,18 @@ def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> l
     roots: list[Path] = []
     given = list(paths)
     if not given:
+        # Inside a register: that register. Elsewhere: the repository's `registers/`
+        # folder when it has registers (so test fixtures and benchmark data elsewhere in
+        # the repository are not mistaken for the board's registers), else every register.
+        inside_cwd = _register_root_of(cwd)
         base = find_repository_root(cwd) or cwd
-        roots = _walk_registers(base)
+        conventional = base / "registers"
+        if inside_cwd is not None:
+            roots = [inside_cwd]
+        elif conventional.is_dir() and not conventional.is_symlink():
+            roots = _walk_registers(conventional)
+        if not roots:
+            roots = _walk_registers(base)
         if not roots:
             raise RegisterNotFoundError(
                 f"no register found under {base} (a register is a folder with a {REGISTER_FILE}); "
@@ -245,9 +255,12 @@ def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str
     files: dict[str, bytes] = {}
     findings: list[Finding] = []
     for root in discover_register_roots(paths, cwd):
+        # Paths are shown relative to cwd when the whole register is below it, else in
+        # full: a register's files must share one base for the loader to group them.
+        base = cwd if root.is_relative_to(cwd) else Path("/")
         skipped: list[Path] = []
         for file in _register_files(root, skipped):
-            display = _display(file, cwd)
+            display = _display(file, base) if base == cwd else file.as_posix()
             try:
                 files[display] = _read_regular(file)
             except OSError as exc:
@@ -256,7 +269,7 @@ def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str
         for link in skipped:
             findings.append(
                 Finding(
-                    _display(link, cwd),
+                    _display(link, cwd) if base == cwd else link.as_posix(),
                     1,
                     1,
                     "symlink",

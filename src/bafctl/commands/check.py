@@ -45,7 +45,7 @@ def _load(paths: list[Path]) -> Workspace:
     still an error.
     """
     from bafctl.errors import RegisterNotFoundError
-    from bafctl.loader import Workspace, discover_register_roots, load_paths, load_workspace, read_files
+    from bafctl.loader import Workspace, discover_register_roots, load_paths
 
     if not paths:
         return load_paths([])
@@ -60,7 +60,7 @@ def _load(paths: list[Path]) -> Workspace:
         kept.append(path)
     if not kept:
         return Workspace([], [], {})
-    return load_workspace(read_files(kept))
+    return load_paths(kept)
 
 
 def _rule_infos(levels: dict[str, Level | None]) -> dict[str, RuleInfo]:
