@@ -1,8 +1,10 @@
 """Build real temporary git repositories for the diff and history tests.
 
-Everything runs the real ``git`` through argument lists, with a fixed author, committer
-and dates, so commit IDs and outputs are reproducible. ``tests/conftest.py`` already
-isolates HOME and the global git configuration.
+Repositories are built with GitPython (style.md 8.5) with an explicit author, committer
+and dates, no global identity and no signing, so commit IDs and outputs are
+reproducible. Helpers that mimic a user (``git(...)``, a shallow clone) run the real
+``git`` through argument lists. ``tests/conftest.py`` already isolates HOME and the
+global git configuration.
 
 Also here: a tiny block-YAML writer and a synthetic register (``synthetic_register``),
 so tests can describe registers as Python data and commit them.
@@ -18,6 +20,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import git as gitpython
 
 AUTHOR_NAME = "Risk Officer"
 AUTHOR_EMAIL = "risk.officer@example.invalid"
@@ -41,8 +45,9 @@ class GitRepo:
         self.root = root
         self._tick = 0
         root.mkdir(parents=True, exist_ok=True)
-        git(root, "init", "--quiet", "--initial-branch=main")
-        git(root, "config", "commit.gpgsign", "false")
+        self.repo = gitpython.Repo.init(root, initial_branch="main")
+        with self.repo.config_writer() as config:
+            config.set_value("commit", "gpgsign", "false")
 
     def write(self, path: str, content: str | bytes) -> Path:
         """Write a file (creating folders); text is written as UTF-8 with LF endings."""
@@ -78,8 +83,11 @@ class GitRepo:
         """Stage everything and commit with a fixed author and date; returns the full SHA."""
         self._tick += 1
         when = date or EPOCH + dt.timedelta(days=self._tick)
-        stamp = when.isoformat()
-        env = {
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        # git's internal date format: seconds since the epoch and the UTC offset.
+        stamp = f"{int(when.timestamp())} {when.strftime('%z')}"
+        identity = {
             "GIT_AUTHOR_NAME": author,
             "GIT_AUTHOR_EMAIL": email,
             "GIT_AUTHOR_DATE": stamp,
@@ -87,17 +95,19 @@ class GitRepo:
             "GIT_COMMITTER_EMAIL": email,
             "GIT_COMMITTER_DATE": stamp,
         }
-        git(self.root, "add", "--all")
-        git(self.root, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", message, env=env)
+        # Through GitPython's command wrapper rather than `index.commit`, which cannot
+        # stage file names that are not UTF-8 (one test commits a Latin-1 name).
+        self.repo.git.add("--all")
+        self.repo.git.commit("--quiet", "--allow-empty", "--no-verify", "-m", message, env=identity)
         return self.head()
 
     def head(self) -> str:
         """The full SHA of HEAD."""
-        return git(self.root, "rev-parse", "HEAD").strip()
+        return str(self.repo.head.commit.hexsha)
 
     def tag(self, name: str, rev: str = "HEAD") -> None:
         """A lightweight tag (e.g. one per board meeting)."""
-        git(self.root, "tag", name, rev)
+        self.repo.create_tag(name, ref=rev)
 
     def clone_shallow(self, target: Path, depth: int = 1) -> Path:
         """A depth-limited clone, as CI makes by default."""
