@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bafctl.cli import app
-from tests.conftest import FIXTURES, GROUP_BAF
+from conftest import FIXTURES, GROUP_BAF
 
 
 @pytest.fixture
