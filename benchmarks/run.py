@@ -108,18 +108,30 @@ class Result:
         }
 
 
+#: GNU time reports the peak RSS of the command alone. ``ru_maxrss`` from ``wait4`` does
+#: not: Linux carries the high-water mark of the forking parent (this script, holding
+#: generated registers) across ``exec``, so small commands would show the parent's size.
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int, int, str]:
     """Run ``argv``; return wall seconds, CPU seconds, peak RSS (KiB), exit code and the end of stderr."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as rss:
+        command = list(argv)
+        if GNU_TIME.exists():
+            command = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *command]
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read()[-2000:].decode(errors="replace").strip().splitlines()
+        reported = Path(rss.name).read_text().split()
+    # wait4 counts the CPU time of the children a process reaped: GNU time's child, git's.
     cpu = usage.ru_utime + usage.ru_stime
-    return elapsed, cpu, usage.ru_maxrss, proc.returncode, (tail[-1] if tail else "")
+    peak = int(reported[-1]) if reported and reported[-1].isdigit() else usage.ru_maxrss
+    return elapsed, cpu, peak, proc.returncode, (tail[-1] if tail else "")
 
 
 def measure(
@@ -479,7 +491,6 @@ class Bench:
                             self.env,
                             o.repeat,
                             o.budget,
-                            warmup=1,
                         )
                     )
                 else:
@@ -509,7 +520,6 @@ class Bench:
                 self.env,
                 o.repeat,
                 o.budget,
-                warmup=1,
             )
         )
         # For real on a copy of the register, restored before each run so every run writes.
@@ -525,7 +535,6 @@ class Bench:
                     self.env,
                     o.repeat,
                     o.budget,
-                    warmup=1,
                     before_each=lambda: target.write_bytes(original),
                 )
             )
