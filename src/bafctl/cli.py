@@ -59,8 +59,14 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Do not use or fill the cache of validated files (also BAFCTL_NO_CACHE=1)."),
+    ] = False,
 ) -> None:
     _support.DEBUG = debug
+    if no_cache:
+        _support.disable_cache()
 
 
 for _module in COMMAND_MODULES:

@@ -608,11 +608,11 @@ def _unloaded(workspace: Workspace) -> _Unloaded:
     loaded = {lr.path for _, lr in workspace.risks()}
     by_id: dict[str, str] = {}
     paths: set[str] = set()
-    for path, parsed in workspace.files.items():
+    for path in workspace.files:
         if path in loaded or PurePosixPath(path).name == REGISTER_FILE:
             continue
         paths.add(path)
-        value = parsed.value
+        value = workspace.files[path].value  # parsed only for files that did not load
         raw = value.get("id") if isinstance(value, dict) else None
         if isinstance(raw, str):
             by_id[raw.casefold()] = path

@@ -616,7 +616,7 @@ def workspace_at(revision: str, paths: Sequence[Path], cwd: Path) -> tuple[Works
     findings in ``workspace.findings``, not a crash. Paths in the workspace are
     repository-relative. An empty workspace means no register existed there.
     """
-    from bafctl.loader import load_workspace
+    from bafctl.loader import entry_cache, load_workspace
 
     repo = Repository.discover(cwd)
     wanted = repository_paths(paths, cwd, repo.root)
@@ -624,7 +624,8 @@ def workspace_at(revision: str, paths: Sequence[Path], cwd: Path) -> tuple[Works
         return _worktree_workspace(repo, wanted), _worktree_info(repo, wanted)
     sha = repo.resolve(revision)
     info = repo.commit_info(sha, revision)
-    return load_workspace(read_register_files(repo, sha, wanted)), info
+    # Blobs are cached by content: the same risk file at another revision is free.
+    return load_workspace(read_register_files(repo, sha, wanted), cache=entry_cache()), info
 
 
 class HistorySource:

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from bafctl.diff import ASSESSMENTS, Cxl
 from bafctl.findings import Finding, Level
 from bafctl.gitio import CommitChanges, RevisionInfo, is_register_candidate
-from bafctl.loader import REGISTER_FILE, load_workspace
+from bafctl.loader import REGISTER_FILE, entry_cache, load_workspace
 from bafctl.scoring import band_for, tolerance_for
 
 
@@ -147,6 +147,8 @@ class _Tracer:
         self.source = source
         self.blobs: dict[str, bytes] = {}
         self.cache: dict[tuple[str, str, str, str], _Loaded] = {}
+        # Across runs, each distinct blob is validated once (the cache of validated files).
+        self.store = entry_cache()
         self.parsed = 0
 
     def may_hold(self, data: bytes) -> bool:
@@ -175,7 +177,7 @@ class _Tracer:
 
     def _load(self, reg_path: str, reg_bytes: bytes, path: str, data: bytes) -> _Loaded:
         self.parsed += 1
-        workspace = load_workspace({reg_path: reg_bytes, path: data})
+        workspace = load_workspace({reg_path: reg_bytes, path: data}, cache=self.store)
         for reg, lr in workspace.risks():
             if lr.path == path:
                 if lr.risk.id.casefold() != self.key:

@@ -8,6 +8,7 @@ file that fails is left out of the workspace, the others still load.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import errno
@@ -15,10 +16,10 @@ import os
 import re
 import stat
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -61,13 +62,62 @@ class LoadedRegister:
         return self.settings.info.id
 
 
+class ParsedFiles(Mapping[str, ParsedYaml]):
+    """The parsed text of every file read, by path, parsed only when asked for.
+
+    A file served from the validation cache is never parsed unless a command needs its
+    text or values (``rescore``, ``diff`` of a broken file): a warm ``check`` of a large
+    register reads bytes and cached results only.
+    """
+
+    def __init__(self, data: Mapping[str, bytes], parsed: dict[str, ParsedYaml] | None = None) -> None:
+        self._data = data
+        self._parsed: dict[str, ParsedYaml] = parsed if parsed is not None else {}
+
+    def __getitem__(self, path: str) -> ParsedYaml:
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            parsed = parse_yaml(self._data[path])
+            self._parsed[path] = parsed
+        return parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def remember(self, path: str, parsed: ParsedYaml) -> None:
+        """Keep a parse already made, so it is not repeated."""
+        self._parsed[path] = parsed
+
+
+class ValidationStore(Protocol):
+    """Where validated files are cached (:class:`bafctl.cache.ValidationCache` or a pack)."""
+
+    def get(self, data: bytes, context: str) -> Any: ...  # pragma: no cover - protocol
+
+    def put(self, data: bytes, context: str, value: Any) -> None: ...  # pragma: no cover - protocol
+
+
+@dataclass(frozen=True)
+class _Validated:
+    """What the cache keeps for one file: independent of its path."""
+
+    risk_id: str | None
+    model: Any
+    source: SourceMap
+    findings: tuple[Finding, ...]
+    parsed_ok: bool
+
+
 @dataclass
 class Workspace:
     """Everything loaded for one command: registers, their risks, and every finding."""
 
     registers: list[LoadedRegister]
     findings: list[Finding]
-    files: dict[str, ParsedYaml] = field(default_factory=dict)
+    files: Mapping[str, ParsedYaml] = field(default_factory=dict)
     """The parsed text of every file read, by path (for rescore and exact positions)."""
 
     def risks(self) -> list[tuple[LoadedRegister, LoadedRisk]]:
@@ -593,13 +643,47 @@ def _risk_id_of(parsed: ParsedYaml) -> str | None:
 # ---------------------------------------------------------------------------
 
 
-def load_workspace(files: Mapping[str, bytes]) -> Workspace:
+def _validated(
+    model: type[ModelT], data: bytes, *, store: ValidationStore | None, context: str, files: ParsedFiles, path: str
+) -> _Validated:
+    """Parse and validate one file, or take the result from the cache.
+
+    Cached results are path-free (the same bytes at another path or revision share
+    them); findings are stamped with the path by the caller.
+    """
+    if store is not None:
+        cached = store.get(data, context)
+        if isinstance(cached, _Validated):
+            return cached
+    parsed = parse_yaml(data)
+    files.remember(path, parsed)
+    risk_id = _risk_id_of(parsed) if model is Risk else None
+    findings = _yaml_findings(parsed, "", risk_id)
+    validated: Any = None
+    if parsed.ok:
+        validated, errors = _validate(model, parsed, "", risk_id)
+        findings += errors
+        if isinstance(validated, RegisterSettings):
+            findings += _check_settings(validated, parsed.source, "")
+    result = _Validated(risk_id, validated, parsed.source, tuple(findings), parsed.ok)
+    if store is not None:
+        store.put(data, context, result)
+    return result
+
+
+def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
+    return [dataclasses.replace(f, path=path) for f in findings]
+
+
+def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None = None) -> Workspace:
     """Validate every register in ``files`` (POSIX path -> bytes) and check references.
 
-    Pure: no file system, no git. Returns every finding, not just the first.
+    Pure apart from the optional ``cache`` of validated files (issue 7): no file system,
+    no git. Returns every finding, not just the first. With or without the cache the
+    result is the same (tested on the whole bad-input corpus).
     """
     findings: list[Finding] = []
-    parsed_files: dict[str, ParsedYaml] = {}
+    parsed_files = ParsedFiles(files)
     register_dirs = sorted(
         {str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE},
         key=lambda d: (-d.count("/"), d),
@@ -629,47 +713,71 @@ def load_workspace(files: Mapping[str, bytes]) -> Workspace:
 
     for folder in sorted(register_dirs):
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-        parsed = parse_yaml(files[settings_path])
-        parsed_files[settings_path] = parsed
-        findings += _yaml_findings(parsed, settings_path, None)
-        if not parsed.ok:
+        result = _validated(
+            RegisterSettings,
+            files[settings_path],
+            store=cache,
+            context="register",
+            files=parsed_files,
+            path=settings_path,
+        )
+        findings += _at(result.findings, settings_path)
+        if not isinstance(result.model, RegisterSettings):
             broken_registers.add(folder)
             continue
-        settings, errors = _validate(RegisterSettings, parsed, settings_path, None)
-        findings += errors
-        if settings is None:
-            broken_registers.add(folder)
-            continue
-        findings += _check_settings(settings, parsed.source, settings_path)
-        registers[folder] = LoadedRegister(folder, settings, settings_path, parsed.source)
+        registers[folder] = LoadedRegister(folder, result.model, settings_path, result.source)
 
     for folder in sorted(register_dirs):
         for path in risk_files[folder]:
-            parsed = parse_yaml(files[path])
-            parsed_files[path] = parsed
-            risk_id = _risk_id_of(parsed)
-            findings += _yaml_findings(parsed, path, risk_id)
-            if not parsed.ok:
-                continue
-            risk, errors = _validate(Risk, parsed, path, risk_id)
-            findings += errors
-            if risk is None or folder in broken_registers:
+            result = _validated(Risk, files[path], store=cache, context="risk", files=parsed_files, path=path)
+            findings += _at(result.findings, path)
+            if not isinstance(result.model, Risk) or folder in broken_registers:
                 continue
             reg = registers[folder]
-            reg.risks.append(LoadedRisk(path, risk, parsed.source, reg.id))
+            reg.risks.append(LoadedRisk(path, result.model, result.source, reg.id))
 
     ordered = [registers[d] for d in sorted(registers)]
     findings += _check_integrity(ordered)
     return Workspace(ordered, sorted(findings), parsed_files)
 
 
-def load_paths(paths: Iterable[Path], cwd: Path | None = None) -> Workspace:
+#: Set to 1 (or `bafctl --no-cache`) to bypass the cache of validated files.
+NO_CACHE_ENV = "BAFCTL_NO_CACHE"
+
+
+def cache_enabled(use_cache: bool | None = None) -> bool:
+    """Whether to use the validation cache: the argument, else not ``$BAFCTL_NO_CACHE``."""
+    if use_cache is not None:
+        return use_cache
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
+
+
+def entry_cache(use_cache: bool | None = None) -> ValidationStore | None:
+    """The cache for files read one by one (git blobs), or None when it is bypassed."""
+    if not cache_enabled(use_cache):
+        return None
+    from bafctl.cache import ValidationCache
+
+    return ValidationCache[_Validated]()
+
+
+def load_paths(paths: Iterable[Path], cwd: Path | None = None, *, use_cache: bool | None = None) -> Workspace:
     """Read the registers named by ``paths`` from disk and load them.
 
     Files that were not read (symbolic links, unreadable files) are findings too.
+    Validated files are cached by content (one pack per set of registers), so an
+    unchanged file is never parsed twice; ``use_cache=False`` bypasses the cache.
     """
     files, findings = scan_files(paths, cwd)
-    workspace = load_workspace(files)
+    if cache_enabled(use_cache) and files:
+        from bafctl.cache import ValidationCache
+
+        folders = sorted({str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE})
+        group = "\0".join([str((cwd or Path.cwd()).resolve()), *folders])
+        with ValidationCache[_Validated]().pack(group) as pack:
+            workspace = load_workspace(files, cache=pack)
+    else:
+        workspace = load_workspace(files)
     workspace.findings = sorted(workspace.findings + findings)
     return workspace
 

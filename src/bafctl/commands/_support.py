@@ -32,6 +32,11 @@ PathsArg = Annotated[
 ]
 
 
+def disable_cache() -> None:
+    """`--no-cache`: every load in this process (and its workers) bypasses the cache."""
+    os.environ["BAFCTL_NO_CACHE"] = "1"
+
+
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
     """An ISO date from an option such as ``--as-of``; a clear usage error otherwise."""
     if value is None:

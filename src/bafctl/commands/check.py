@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import PathsArg, disable_cache, err, handle_errors, out, parse_date_option, today
 
 if TYPE_CHECKING:
     from bafctl.findings import Finding, Level
@@ -139,6 +139,9 @@ def check(
             help="Read settings from this file, not the nearest bafctl.toml or pyproject.toml (tool.bafctl).",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Validate every file afresh: do not use or fill the cache.")
+    ] = False,
 ) -> None:
     """Validate registers: schema, references and quality rules, each as path:line:col.
 
@@ -147,6 +150,8 @@ def check(
     level or worse is reported (silenced findings never count), 0 otherwise.
     """
     as_of_date = parse_date_option(as_of, "--as-of")
+    if no_cache:
+        disable_cache()
     with handle_errors():
         from bafctl.checks import run_checks
         from bafctl.config import FailOn, load_config

@@ -23,7 +23,7 @@ def _cxl(value: str | None, option: str) -> tuple[int, int] | None:
         raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
-def rescore(  # noqa: C901, PLR0912, PLR0917 - typer: one parameter per option; one branch per mode
+def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branch per mode
     args: Annotated[
         list[str] | None,
         typer.Argument(

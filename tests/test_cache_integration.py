@@ -1,0 +1,98 @@
+"""The cache of validated files changes speed, never results (issue 7).
+
+Every bad-input corpus case gives the same findings with the cache bypassed, cold and
+warm; a warm run parses nothing; a corrupt cache is never trusted.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from bafctl import loader, yamlio
+from bafctl.cache import ValidationCache
+from bafctl.loader import load_paths, load_workspace
+from conftest import GROUP_BAF, SCALE
+from test_bad_inputs import CASES, case_files
+from test_loader_properties import REGISTER, TARGET, mutants
+
+
+def _shape(workspace: loader.Workspace) -> tuple[Any, ...]:
+    findings = [(f.path, f.line, f.col, f.level, f.rule, f.message, f.hint, f.risk_id) for f in workspace.findings]
+    risks = [(lr.path, lr.risk) for _, lr in workspace.risks()]
+    return (findings, risks, sorted(workspace.files))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: str(c.get("file") or c.get("tree")))
+def test_corpus_results_are_the_same_with_and_without_the_cache(case: dict[str, Any], tmp_path: Path) -> None:
+    files = case_files(case)
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    bypassed = _shape(load_workspace(files))
+    cold = _shape(load_workspace(files, cache=cache))
+    warm = _shape(load_workspace(files, cache=cache))
+    assert cold == bypassed
+    assert warm == bypassed
+
+
+def test_a_warm_load_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
+    cold = load_paths([GROUP_BAF], tmp_path)
+    calls: list[bytes] = []
+    real_parse = yamlio.parse_yaml
+
+    def counting_parse(data: bytes, **kwargs: Any) -> yamlio.ParsedYaml:
+        calls.append(data)
+        return real_parse(data, **kwargs)
+
+    monkeypatch.setattr(loader, "parse_yaml", counting_parse)
+    warm = load_paths([GROUP_BAF], tmp_path)
+    assert calls == []
+    assert _shape(warm) == _shape(cold)
+    # The text is still there when a command asks for it (parsed on demand).
+    first = next(iter(warm.files))
+    assert warm.files[first].ok
+    assert len(calls) == 1
+
+
+def test_no_cache_bypasses_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("BAFCTL_NO_CACHE", "1")
+    load_paths([GROUP_BAF], tmp_path)
+    assert not cache_dir.exists()
+
+
+def test_a_corrupt_pack_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
+    expected = _shape(load_paths([GROUP_BAF], tmp_path))
+    packs = list(cache_dir.rglob("*.pack"))
+    assert packs
+    for pack in packs:
+        data = bytearray(pack.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        pack.write_bytes(bytes(data))
+    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    for pack in cache_dir.rglob("*.pack"):
+        pack.write_bytes(b"garbage")
+    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+
+
+_CACHE_DIR: list[Path] = []
+
+
+@settings(max_examples=300 * SCALE, deadline=None, derandomize=True, database=None)
+@given(mutants())
+def test_mutants_give_the_same_results_with_the_cache(mutant: tuple[bytes, bytes]) -> None:
+    register, data = mutant
+    files = {REGISTER: register, TARGET: data}
+    if not _CACHE_DIR:
+        _CACHE_DIR.append(Path(tempfile.mkdtemp(prefix="bafctl-cache-test-")))
+    cache: ValidationCache[Any] = ValidationCache(_CACHE_DIR[0])
+    bypassed = _shape(load_workspace(files))
+    assert _shape(load_workspace(files, cache=cache)) == bypassed  # cold (or shared with an equal mutant)
+    assert _shape(load_workspace(files, cache=cache)) == bypassed  # warm
