@@ -283,7 +283,7 @@ def test_refuses_a_stored_score_that_disagrees(runner: CliRunner, register: Path
         (b"    score: 20\n", b"    score: +20\n", "26:12", "'+20'"),
     ],
 )
-def test_refuses_a_number_that_is_not_plain(  # noqa: PLR0917 - pytest parameters
+def test_refuses_a_number_that_is_not_plain(
     runner: CliRunner, register: Path, old: bytes, new: bytes, where: str, shown: str
 ) -> None:
     path = register / "risks" / "realistic_bom.yaml"
