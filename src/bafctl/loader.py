@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import errno
+import gc
 import os
 import re
 import stat
@@ -86,10 +87,6 @@ class ParsedFiles(Mapping[str, ParsedYaml]):
 
     def __len__(self) -> int:
         return len(self._data)
-
-    def remember(self, path: str, parsed: ParsedYaml) -> None:
-        """Keep a parse already made, so it is not repeated."""
-        self._parsed[path] = parsed
 
 
 class ValidationStore(Protocol):
@@ -643,9 +640,7 @@ def _risk_id_of(parsed: ParsedYaml) -> str | None:
 # ---------------------------------------------------------------------------
 
 
-def _validated(
-    model: type[ModelT], data: bytes, *, store: ValidationStore | None, context: str, files: ParsedFiles, path: str
-) -> _Validated:
+def _validated(model: type[ModelT], data: bytes, *, store: ValidationStore | None, context: str) -> _Validated:
     """Parse and validate one file, or take the result from the cache.
 
     Cached results are path-free (the same bytes at another path or revision share
@@ -656,7 +651,8 @@ def _validated(
         if isinstance(cached, _Validated):
             return cached
     parsed = parse_yaml(data)
-    files.remember(path, parsed)
+    # Not kept in ``files``: a parse holds the whole value tree and text (about 100 KB
+    # a risk); the few commands that need one (rescore, diff) parse that file again.
     risk_id = _risk_id_of(parsed) if model is Risk else None
     findings = _yaml_findings(parsed, "", risk_id)
     validated: Any = None
@@ -667,7 +663,10 @@ def _validated(
             findings += _check_settings(validated, parsed.source, "")
     result = _Validated(risk_id, validated, parsed.source, tuple(findings), parsed.ok)
     if store is not None:
-        store.put(data, context, result)
+        from bafctl.cache import LazySourceMap
+
+        # Positions are stored packed and rebuilt only when a finding needs one.
+        store.put(data, context, dataclasses.replace(result, source=LazySourceMap.of(parsed.source)))
     return result
 
 
@@ -713,14 +712,7 @@ def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None 
 
     for folder in sorted(register_dirs):
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-        result = _validated(
-            RegisterSettings,
-            files[settings_path],
-            store=cache,
-            context="register",
-            files=parsed_files,
-            path=settings_path,
-        )
+        result = _validated(RegisterSettings, files[settings_path], store=cache, context="register")
         findings += _at(result.findings, settings_path)
         if not isinstance(result.model, RegisterSettings):
             broken_registers.add(folder)
@@ -729,7 +721,7 @@ def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None 
 
     for folder in sorted(register_dirs):
         for path in risk_files[folder]:
-            result = _validated(Risk, files[path], store=cache, context="risk", files=parsed_files, path=path)
+            result = _validated(Risk, files[path], store=cache, context="risk")
             findings += _at(result.findings, path)
             if not isinstance(result.model, Risk) or folder in broken_registers:
                 continue
@@ -769,17 +761,29 @@ def load_paths(paths: Iterable[Path], cwd: Path | None = None, *, use_cache: boo
     unchanged file is never parsed twice; ``use_cache=False`` bypasses the cache.
     """
     files, findings = scan_files(paths, cwd)
+    # Loading builds many long-lived objects and no cycles: the cyclic garbage collector
+    # would only rescan them over and over (20-30 % of a large load, performance.md).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        workspace = _load_files(files, cwd, use_cache)
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()  # what was loaded lives until the command ends: keep it out of later collections
+    workspace.findings = sorted(workspace.findings + findings)
+    return workspace
+
+
+def _load_files(files: Mapping[str, bytes], cwd: Path | None, use_cache: bool | None) -> Workspace:
     if cache_enabled(use_cache) and files:
         from bafctl.cache import ValidationCache
 
         folders = sorted({str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE})
         group = "\0".join([str((cwd or Path.cwd()).resolve()), *folders])
         with ValidationCache[_Validated]().pack(group) as pack:
-            workspace = load_workspace(files, cache=pack)
-    else:
-        workspace = load_workspace(files)
-    workspace.findings = sorted(workspace.findings + findings)
-    return workspace
+            return load_workspace(files, cache=pack)
+    return load_workspace(files)
 
 
 # ---------------------------------------------------------------------------
@@ -890,6 +894,10 @@ def _check_integrity(registers: list[LoadedRegister]) -> list[Finding]:  # noqa:
                 )
             )
         by_register.setdefault(reg.id, reg)
+    # Risk IDs per register, for reference checks in constant time (10,000-risk registers).
+    risk_ids: dict[str, set[str]] = {}
+    for reg in registers:
+        risk_ids.setdefault(reg.id, set()).update(lr.risk.id.casefold() for lr in reg.risks)
     first_seen: dict[str, LoadedRisk] = {}
     for reg in registers:
         for lr in reg.risks:
@@ -989,8 +997,7 @@ def _check_integrity(registers: list[LoadedRegister]) -> list[Finding]:  # noqa:
                 register_id, _, local = ref.rpartition(":")
                 register_id = register_id or reg.id
                 if register_id in by_register:
-                    target = by_register[register_id]
-                    if not any(r.risk.id.casefold() == local.casefold() for r in target.risks):
+                    if local.casefold() not in risk_ids[register_id]:
                         bad(loc, f"no risk {local!r} in register {register_id!r}")
                     elif local.casefold() == risk.id.casefold() and register_id == reg.id:
                         bad(loc, "a risk cannot refer to itself")
