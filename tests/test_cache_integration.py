@@ -96,3 +96,19 @@ def test_mutants_give_the_same_results_with_the_cache(mutant: tuple[bytes, bytes
     bypassed = _shape(load_workspace(files))
     assert _shape(load_workspace(files, cache=cache)) == bypassed  # cold (or shared with an equal mutant)
     assert _shape(load_workspace(files, cache=cache)) == bypassed  # warm
+
+
+def test_parallel_validation_gives_the_same_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large cold loads use worker processes; the result must not depend on it."""
+    files = case_files(CASES[0])
+    for path in sorted((GROUP_BAF / "risks").glob("*.yaml")):
+        files[f"reg/risks/{path.name}"] = path.read_bytes()
+    monkeypatch.setenv("BAFCTL_WORKERS", "1")
+    serial = _shape(load_workspace(files))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setenv("BAFCTL_WORKERS", "2")
+    assert loader._workers(len(files)) == 2
+    parallel = load_workspace(files)
+    assert _shape(parallel) == serial
+    # Positions from workers come back packed, and still locate every finding.
+    assert all(f.line >= 1 and f.col >= 1 for f in parallel.findings)

@@ -640,19 +640,17 @@ def _risk_id_of(parsed: ParsedYaml) -> str | None:
 # ---------------------------------------------------------------------------
 
 
-def _validated(model: type[ModelT], data: bytes, *, store: ValidationStore | None, context: str) -> _Validated:
-    """Parse and validate one file, or take the result from the cache.
+#: Below this many files to parse, worker processes cost more than they save.
+PARALLEL_MIN_FILES = 200
+_MODELS: dict[str, type[BaseModel]] = {"risk": Risk, "register": RegisterSettings}
 
-    Cached results are path-free (the same bytes at another path or revision share
-    them); findings are stamped with the path by the caller.
-    """
-    if store is not None:
-        cached = store.get(data, context)
-        if isinstance(cached, _Validated):
-            return cached
+
+def _compute(context: str, data: bytes) -> _Validated:
+    """Parse and validate one file: path-free, so the same bytes anywhere share it."""
+    model = _MODELS[context]
     parsed = parse_yaml(data)
-    # Not kept in ``files``: a parse holds the whole value tree and text (about 100 KB
-    # a risk); the few commands that need one (rescore, diff) parse that file again.
+    # The parse is not kept: it holds the whole value tree and text (about 100 KB a
+    # risk); the few commands that need one (rescore, diff) parse that file again.
     risk_id = _risk_id_of(parsed) if model is Risk else None
     findings = _yaml_findings(parsed, "", risk_id)
     validated: Any = None
@@ -661,13 +659,62 @@ def _validated(model: type[ModelT], data: bytes, *, store: ValidationStore | Non
         findings += errors
         if isinstance(validated, RegisterSettings):
             findings += _check_settings(validated, parsed.source, "")
-    result = _Validated(risk_id, validated, parsed.source, tuple(findings), parsed.ok)
-    if store is not None:
-        from bafctl.cache import LazySourceMap
+    return _Validated(risk_id, validated, parsed.source, tuple(findings), parsed.ok)
 
-        # Positions are stored packed and rebuilt only when a finding needs one.
-        store.put(data, context, dataclasses.replace(result, source=LazySourceMap.of(parsed.source)))
-    return result
+
+def _compute_packed(job: tuple[str, bytes]) -> _Validated:
+    """:func:`_compute` in a worker process: positions packed to cross the pipe cheaply."""
+    from bafctl.cache import LazySourceMap
+
+    result = _compute(*job)
+    return dataclasses.replace(result, source=LazySourceMap.of(result.source))
+
+
+def _workers(jobs: int) -> int:
+    if jobs < PARALLEL_MIN_FILES or os.environ.get("BAFCTL_WORKERS") == "1":
+        return 1
+    try:
+        wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
+    except ValueError:
+        wanted = 0
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(wanted or available, available, 8))
+
+
+def _validate_files(jobs: Mapping[str, tuple[str, bytes]], store: ValidationStore | None) -> dict[str, _Validated]:
+    """Validate every file (path -> (context, bytes)), from the cache where it can.
+
+    Large cold loads use every core (issue 7): files are parsed in worker processes
+    and their results, positions packed, come back in order.
+    """
+    results: dict[str, _Validated] = {}
+    misses: list[str] = []
+    for path, (context, data) in jobs.items():
+        cached = store.get(data, context) if store is not None else None
+        if isinstance(cached, _Validated):
+            results[path] = cached
+        else:
+            misses.append(path)
+    workers = _workers(len(misses))
+    computed: Iterable[_Validated]
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork: workers start with bafctl already imported (spawn would re-import it).
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            computed = list(pool.map(_compute_packed, [jobs[p] for p in misses], chunksize=32))
+    else:
+        computed = [_compute(*jobs[p]) for p in misses]
+    for path, result in zip(misses, computed, strict=True):
+        results[path] = result
+        if store is not None:
+            from bafctl.cache import LazySourceMap
+
+            # Positions are stored packed and rebuilt only when a finding needs one.
+            context, data = jobs[path]
+            store.put(data, context, dataclasses.replace(result, source=LazySourceMap.of(result.source)))
+    return results
 
 
 def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
@@ -710,9 +757,17 @@ def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None 
             continue
         risk_files[owner].append(path)
 
+    jobs: dict[str, tuple[str, bytes]] = {}
     for folder in sorted(register_dirs):
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-        result = _validated(RegisterSettings, files[settings_path], store=cache, context="register")
+        jobs[settings_path] = ("register", files[settings_path])
+        for path in risk_files[folder]:
+            jobs[path] = ("risk", files[path])
+    validated = _validate_files(jobs, cache)
+
+    for folder in sorted(register_dirs):
+        settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
+        result = validated[settings_path]
         findings += _at(result.findings, settings_path)
         if not isinstance(result.model, RegisterSettings):
             broken_registers.add(folder)
@@ -721,7 +776,7 @@ def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None 
 
     for folder in sorted(register_dirs):
         for path in risk_files[folder]:
-            result = _validated(Risk, files[path], store=cache, context="risk")
+            result = validated[path]
             findings += _at(result.findings, path)
             if not isinstance(result.model, Risk) or folder in broken_registers:
                 continue
