@@ -266,6 +266,20 @@ class Bafctl:
 # ---------------------------------------------------------------------------
 
 
+def snapshot(revision: str, work: Path) -> tuple[Path, str]:
+    """Extract ``src/`` of ``revision`` (committed files only) and return it with a label."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = work / f"snapshot-{commit[:12]}"
+    if not (target / "src" / "bafctl" / "cli.py").is_file():
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit, "src"], cwd=REPO, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src", f"commit {commit[:12]} ({revision})"
+
+
 def describe_machine(bafctl: Bafctl) -> dict[str, str]:
     """nproc, CPU model, memory, OS, Python, bafctl and git versions, and the tree's commit."""
     cpu = "?"
@@ -315,6 +329,8 @@ class Options:
     history_commits: int
     work: Path
     only: set[str] | None
+    snapshot: str | None = None
+    """A git revision to benchmark instead of the working tree (others may be mid-edit)."""
 
 
 class Bench:
@@ -340,6 +356,11 @@ class Bench:
                 "GIT_CONFIG_GLOBAL": os.devnull,
             }
         )
+        self.source = "working tree"
+        if opts.snapshot:
+            src, self.source = snapshot(opts.snapshot, self.work)
+            # The venv's editable install is a plain path entry: PYTHONPATH comes first.
+            env["PYTHONPATH"] = str(src)
         self.env = env
         self.bafctl = Bafctl(Path(sys.executable).parent / "bafctl", env)
         self.results: list[Result] = []
@@ -787,6 +808,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, Path | None]
     parser.add_argument("--only", help="comma-separated measurements to run, by first word (e.g. check,help)")
     parser.add_argument("--work", type=Path, default=HERE / "work", help="where inputs are generated")
     parser.add_argument("--json", type=Path, help="also write every run as JSON to this file")
+    parser.add_argument(
+        "--snapshot",
+        metavar="REV",
+        help="benchmark bafctl as committed at REV (e.g. HEAD), not the working tree with its uncommitted edits",
+    )
     args = parser.parse_args(argv)
     sizes = (
         [int(s) for s in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
@@ -810,6 +836,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, Path | None]
         history_commits=int(match.group(2)),
         work=args.work.resolve(),
         only={w.strip() for w in args.only.split(",")} if args.only else None,
+        snapshot=args.snapshot,
     ), args.json
 
 
@@ -826,6 +853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.run()
     versions = peer_versions(bench.peers) if bench.peers else {}
     machine = describe_machine(bench.bafctl)
+    machine["bafctl source"] = bench.source
     machine["load average at start"] = load_before
     machine["benchmark duration"] = f"{time.perf_counter() - started:.0f} s"
     print(report(bench.results, opts, machine, versions))

@@ -189,6 +189,8 @@ def test_quick_run_end_to_end(tmp_path: Path) -> None:
             str(tmp_path / "work"),
             "--json",
             str(out),
+            "--snapshot",
+            "HEAD",
         ],
         capture_output=True,
         text=True,
@@ -205,3 +207,4 @@ def test_quick_run_end_to_end(tmp_path: Path) -> None:
     assert ("rescore", "ok") in names
     assert all(r["median"] > 0 for r in payload["results"] if r["status"] == "ok")
     assert payload["machine"]["nproc"].isdigit()
+    assert payload["machine"]["bafctl source"].startswith("commit ")
