@@ -43,7 +43,6 @@ import os
 import pickle
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -290,6 +289,8 @@ def _loads(payload: bytes) -> Any:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    import tempfile  # only writers need it (a warm run writes nothing): about 2 ms of import
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
     temp = Path(temp_name)
