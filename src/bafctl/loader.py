@@ -671,21 +671,28 @@ def _compute_packed(job: tuple[str, bytes]) -> _Validated:
 
 
 def _workers(jobs: int) -> int:
-    if jobs < PARALLEL_MIN_FILES or os.environ.get("BAFCTL_WORKERS") == "1":
-        return 1
+    """Worker processes for a cold load: ``$BAFCTL_WORKERS`` (default 1).
+
+    Measured on 2 cores with 5,000 BAF-sized risks, two workers were slower than one
+    (25 s against 17 s): every validated model has to be pickled back to the parent,
+    which costs about as much as parsing it. So parallel loading is opt-in until the
+    loader streams risks instead of keeping every model (benchmarks/README.md).
+    """
     try:
-        wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
+        wanted = int(os.environ.get("BAFCTL_WORKERS", "1"))
     except ValueError:
-        wanted = 0
+        wanted = 1
+    if jobs < PARALLEL_MIN_FILES or wanted <= 1:
+        return 1
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(wanted or available, available, 8))
+    return max(1, min(wanted, available, 8))
 
 
 def _validate_files(jobs: Mapping[str, tuple[str, bytes]], store: ValidationStore | None) -> dict[str, _Validated]:
     """Validate every file (path -> (context, bytes)), from the cache where it can.
 
-    Large cold loads use every core (issue 7): files are parsed in worker processes
-    and their results, positions packed, come back in order.
+    With ``$BAFCTL_WORKERS`` above 1, large cold loads parse in worker processes and
+    their results, positions packed, come back in order.
     """
     results: dict[str, _Validated] = {}
     misses: list[str] = []
