@@ -28,9 +28,10 @@ def init(
         str, typer.Option("--organisation", help="The trust that owns the register.")
     ] = "Example NHS Trust",
 ) -> None:
-    """Create a register repository: register.yaml with the NHS defaults, an example risk,
-    editor schemas, a pre-commit hook, a CI workflow, bafctl.toml and a README.
+    """Create a register repository from the NHS defaults, ready for pre-commit and CI.
 
+    Writes register.yaml with the NHS defaults, an example risk, editor schemas, a
+    pre-commit hook, a CI workflow, bafctl.toml and a README for governance officers.
     Never overwrites a file: existing ones are skipped (and an existing register keeps
     its risks). Exits 0 when something was created, 2 when nothing could be.
     """
