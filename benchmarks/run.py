@@ -344,7 +344,8 @@ class Bench:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("GIT_", "BAFCTL_")) and k not in ("PYTHONPATH", "TYPER_USE_RICH")
+            if (not k.startswith(("GIT_", "BAFCTL_")) or k == "BAFCTL_CACHE_MAX_MB")
+            and k not in ("PYTHONPATH", "TYPER_USE_RICH")
         }
         env.update(
             {

@@ -461,3 +461,25 @@ def test_dumps_uses_the_fast_model_reducer() -> None:
     fast = dumps(risk)
     assert b"_restore_model" in fast
     assert pickle.loads(fast) == risk
+
+
+def test_pack_larger_than_the_bound_is_not_written(tmp_path: Path) -> None:
+    cache = ValidationCache[Any](tmp_path / "cache", fingerprint="f", max_bytes=5_000)
+    with cache.pack("small") as pack:
+        pack.put(b"a", "risk", "A")
+    with cache.pack("big") as pack:
+        for n in range(10):
+            pack.put(f"file {n}".encode(), "risk", os.urandom(1000))
+    assert cache.stats.too_large == 1
+    assert not pack.path.exists()
+    with cache.pack("small") as small:
+        assert small.get(b"a", "risk") == "A"  # the other pack was not evicted for nothing
+
+
+def test_bound_can_be_raised_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ValidationCache[Any](tmp_path).max_bytes == 200 * 1024 * 1024
+    monkeypatch.setenv(cache_module.CACHE_MAX_ENV, "1000")
+    assert ValidationCache[Any](tmp_path).max_bytes == 1000 * 1024 * 1024
+    assert ValidationCache[Any](tmp_path, max_bytes=10).max_bytes == 10
+    monkeypatch.setenv(cache_module.CACHE_MAX_ENV, "lots")
+    assert ValidationCache[Any](tmp_path).max_bytes == 200 * 1024 * 1024

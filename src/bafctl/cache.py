@@ -62,6 +62,9 @@ CACHE_FORMAT = 1
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 #: Environment variable naming the cache folder (else the platform's user cache folder).
 CACHE_DIR_ENV = "BAFCTL_CACHE_DIR"
+#: Environment variable overriding the bound, in MB (a 20,000-risk BAF register's pack is
+#: about 260 MB: such a group raises the bound rather than lose its cache).
+CACHE_MAX_ENV = "BAFCTL_CACHE_MAX_MB"
 
 _MAGIC = b"BAFCACHE"
 _PACK_MAGIC = b"BAFCPACK"
@@ -87,6 +90,16 @@ class CacheStats:
     corrupt: int = 0
     writes: int = 0
     evicted: int = 0
+    too_large: int = 0
+    """Packs not written because alone they would exceed the bound."""
+
+
+def default_max_bytes() -> int:
+    """``$BAFCTL_CACHE_MAX_MB`` megabytes when set to a positive number, else 200 MB."""
+    value = os.environ.get(CACHE_MAX_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value) * 1024 * 1024
+    return DEFAULT_MAX_BYTES
 
 
 def default_cache_dir() -> Path:
@@ -307,7 +320,8 @@ class ValidationCache(Generic[T]):
 
     Args:
         directory: The cache folder (default: :func:`default_cache_dir`).
-        max_bytes: Bound on the folder's size; the least recently used files go first.
+        max_bytes: Bound on the folder's size; the least recently used files go first
+            (default: :func:`default_max_bytes`).
         disabled: ``--no-cache``: every lookup misses and nothing is written.
         fingerprint: Overrides :func:`code_fingerprint` (tests).
     """
@@ -316,12 +330,12 @@ class ValidationCache(Generic[T]):
         self,
         directory: Path | None = None,
         *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int | None = None,
         disabled: bool = False,
         fingerprint: str | None = None,
     ) -> None:
         self.disabled = disabled
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
         self._directory = directory
         self._fingerprint = fingerprint
         self._written_since_evict = 0
@@ -539,6 +553,11 @@ class CachePack(Generic[T]):
         if self.cache.disabled or not self._added:
             return
         blob = _pack(self._used)
+        if len(blob) > self.cache.max_bytes:
+            # Written, it would evict itself: keep the time and the disk, and drop the stale pack.
+            self.cache.stats.too_large += 1
+            _remove(self.path)
+            return
         try:
             _write_atomic(self.path, blob)
         except OSError:
