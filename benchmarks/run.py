@@ -233,6 +233,8 @@ class Bafctl:
 
     def __init__(self, exe: Path, env: dict[str, str]) -> None:
         self.exe = exe
+        # The console script beside this Python (a venv), else `python -m bafctl`.
+        self.command = [str(exe)] if exe.exists() else [sys.executable, "-m", "bafctl"]
         self.env = env
         self._help: dict[str, str | None] = {}
 
@@ -241,7 +243,7 @@ class Bafctl:
         if command not in self._help:
             env = {**self.env, "TYPER_USE_RICH": "0", "COLUMNS": "200"}
             done = subprocess.run(
-                [str(self.exe), command, "--help"], capture_output=True, text=True, env=env, check=False
+                [*self.command, command, "--help"], capture_output=True, text=True, env=env, check=False
             )
             self._help[command] = done.stdout if done.returncode == 0 else None
         return self._help[command]
@@ -257,7 +259,7 @@ class Bafctl:
 
     def version(self) -> str:
         """``bafctl --version``."""
-        done = subprocess.run([str(self.exe), "--version"], capture_output=True, text=True, env=self.env, check=False)
+        done = subprocess.run([*self.command, "--version"], capture_output=True, text=True, env=self.env, check=False)
         return done.stdout.strip()
 
 
@@ -408,7 +410,7 @@ class Bench:
 
     def bafctl_argv(self, *args: str) -> list[str]:
         """The argv running bafctl."""
-        return [str(self.bafctl.exe), *args]
+        return [*self.bafctl.command, *args]
 
     def unavailable(self, name: str, command: str, size: int | None = None, kind: str | None = None) -> Result:
         """A result for a command bafctl does not have."""
