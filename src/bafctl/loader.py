@@ -671,27 +671,27 @@ def _compute_packed(job: tuple[str, bytes]) -> _Validated:
 
 
 def _workers(jobs: int) -> int:
-    """Worker processes for a cold load: ``$BAFCTL_WORKERS`` (default 1).
+    """Worker processes for a cold load: one per core, or ``$BAFCTL_WORKERS``.
 
-    Measured on 2 cores with 5,000 BAF-sized risks, two workers were slower than one
-    (25 s against 17 s): every validated model has to be pickled back to the parent,
-    which costs about as much as parsing it. So parallel loading is opt-in until the
-    loader streams risks instead of keeping every model (benchmarks/README.md).
+    Measured by benchmarks/run.py on 2 cores, 5,000 BAF-sized risks: 10.4 s wall (18.8 s
+    of CPU) with two workers against about 15 s in one process. Each validated model is
+    pickled back to the parent, which costs a good part of what the workers save, so
+    small loads stay in one process; on a busy machine set ``BAFCTL_WORKERS=1``.
     """
     try:
-        wanted = int(os.environ.get("BAFCTL_WORKERS", "1"))
+        wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
     except ValueError:
-        wanted = 1
-    if jobs < PARALLEL_MIN_FILES or wanted <= 1:
+        wanted = 0
+    if jobs < PARALLEL_MIN_FILES or wanted == 1:
         return 1
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(wanted, available, 8))
+    return max(1, min(wanted or available, available, 8))
 
 
 def _validate_files(jobs: Mapping[str, tuple[str, bytes]], store: ValidationStore | None) -> dict[str, _Validated]:
     """Validate every file (path -> (context, bytes)), from the cache where it can.
 
-    With ``$BAFCTL_WORKERS`` above 1, large cold loads parse in worker processes and
+    Large cold loads use every core (issue 7): files are parsed in worker processes and
     their results, positions packed, come back in order.
     """
     results: dict[str, _Validated] = {}
