@@ -196,8 +196,8 @@ def _flow_depth_problem(text: str) -> YamlProblem | None:
     before any parser. Quoted strings and comments are skipped; brackets in plain
     text can only over-count, which errs on the side of refusing.
     """
-    if "[" not in text and "{" not in text:
-        return None
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # exact: fewer openers than the limit cannot nest past it
     depth = 0
     quote = ""
     i = 0

@@ -8,7 +8,6 @@ them as silenced (JSON ``suppressed``, SARIF ``suppressions``, JUnit ``skipped``
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -223,6 +222,8 @@ def render_junit(
         failing: Levels reported as ``<failure>`` (those that fail the run, per
             ``--fail-on``); findings at other levels pass, with their message as output.
     """
+    import xml.etree.ElementTree as ET  # only for this format: most of its import time
+
     by_path: dict[str, list[Finding]] = {path: [] for path in sorted(paths)}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)
