@@ -35,7 +35,7 @@ from typing import Any
 from bafctl.errors import BafctlError, ExitCode, RiskNotFoundError, UsageError, WriteRefusedError
 from bafctl.escaping import terminal
 from bafctl.findings import Finding, Level
-from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, load_workspace
+from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, entry_cache, load_workspace
 from bafctl.models import Band
 from bafctl.scoring import ASSESSMENT_NAMES, band_for, format_pair, tolerance_for
 from bafctl.yamlio import ParsedYaml, Span, resolve_plain
@@ -392,7 +392,7 @@ def _verify(before: Workspace, files: Mapping[str, bytes], plans: Sequence[FileP
     changed = {plan.path: plan.new for plan in plans if plan.changed}
     if not changed:
         return before, []
-    after = load_workspace({**files, **changed})
+    after = load_workspace({**files, **changed}, cache=entry_cache())
     failed: list[str] = []
     for plan in plans:
         if not plan.changed:
@@ -451,10 +451,13 @@ def _id_of(parsed: ParsedYaml) -> str | None:
 def _find(workspace: Workspace, files: Mapping[str, bytes], risk_id: str) -> tuple[str, LoadedRegister | None]:
     """The path of the one file holding the risk, and its register when it loaded."""
     wanted = risk_id.casefold()
+    # Loaded risks name themselves; only files that did not load are parsed again here
+    # (parsing every file of a 5,000-risk register cost most of a rescore).
+    loaded = {lr.path: lr.risk.id for _, lr in workspace.risks()}
+    unloaded = [p for p in workspace.files if p not in loaded and PurePosixPath(p).name != REGISTER_FILE]
     holders = sorted(
-        path
-        for path, parsed in workspace.files.items()
-        if PurePosixPath(path).name != REGISTER_FILE and (_id_of(parsed) or "").casefold() == wanted
+        [path for path, ident in loaded.items() if ident.casefold() == wanted]
+        + [path for path in unloaded if (_id_of(workspace.files[path]) or "").casefold() == wanted]
     )
     if not holders:
         # A file that does not parse has no data, but its `id:` line still names it.
@@ -463,8 +466,8 @@ def _find(workspace: Workspace, files: Mapping[str, bytes], risk_id: str) -> tup
         )
         holders = sorted(
             path
-            for path, parsed in workspace.files.items()
-            if not parsed.ok and line.search(files[path].decode("utf-8", errors="replace"))
+            for path in unloaded
+            if not workspace.files[path].ok and line.search(files[path].decode("utf-8", errors="replace"))
         )
     if not holders:
         known = sorted(lr.risk.id for _, lr in workspace.risks())
@@ -554,7 +557,7 @@ def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRes
     if not request.assessments:
         raise UsageError("say what to change: --initial, --current and/or --target, e.g. --current 4x3")
     reason = _clean_reason(request.reason) if request.reason is not None else None
-    workspace = load_workspace(files)
+    workspace = load_workspace(files, cache=entry_cache())
     path, register = _find(workspace, files, request.risk_id)
     owner = _owner_dir(path, _register_dirs(files))
     settings_paths = [_settings_path(owner)] if owner is not None else []
@@ -592,7 +595,7 @@ def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRes
     plan = FilePlan(path, old, new, tuple(changes), comment)
     _, failed = _verify(workspace, files, [plan])
     if failed:
-        after_ws = load_workspace({**files, path: new})
+        after_ws = load_workspace({**files, path: new}, cache=entry_cache())
         raise RescoreRefusedError(
             f"{path}: the rescored file would not be valid (listed above); nothing written",
             _errors(after_ws, [path]),
