@@ -117,6 +117,16 @@ class RevisionInfo:
     dirty: bool | None = None
     """Working tree only: True when register files differ from HEAD (or are untracked)."""
 
+    def to_json(self) -> dict[str, Any]:
+        """The commit as every JSON output names it."""
+        return {
+            "sha": self.sha,
+            "short": self.short,
+            "date": self.date.isoformat() if self.date else None,
+            "author": self.author,
+            "subject": self.subject,
+        }
+
     @property
     def is_worktree(self) -> bool:
         """True for the working tree."""

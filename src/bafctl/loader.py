@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from bafctl.errors import RegisterNotFoundError
 from bafctl.findings import Finding, Level
 from bafctl.models import Gap, RegisterSettings, Risk
-from bafctl.yamlio import MAX_FILE_BYTES, ParsedYaml, SourceMap, Span, parse_yaml
+from bafctl.yamlio import MAX_FILE_BYTES, ParsedYaml, SourceMap, Span, parse_yaml, value_at
 
 REGISTER_FILE = "register.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -570,11 +570,11 @@ def _validate(
         if tags:
             # A union such as `text | Gap`: report only the branch matching what the
             # author wrote (a mapping is a Gap; anything else was meant as text).
-            wrote_mapping = isinstance(_value_at(parsed.value, tuple(located)), dict)
+            wrote_mapping = isinstance(value_at(parsed.value, tuple(located)), dict)
             if wrote_mapping != tags[0][:1].isupper():
                 continue
         if kind == "value_error":
-            key = _validator_key(str(error["msg"]), _value_at(parsed.value, tuple(located)))
+            key = _validator_key(str(error["msg"]), value_at(parsed.value, tuple(located)))
             if key is not None:
                 located.append(key)
         where = tuple(located)
@@ -597,15 +597,6 @@ def _validate(
         dotted = ".".join(str(p) for p in shown) or "(file)"
         findings.append(Finding(path, line, col, "schema", f"{dotted}: {message}", Level.ERROR, risk_id, hint))
     return None, findings
-
-
-def _value_at(value: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value
 
 
 def _yaml_findings(parsed: ParsedYaml, path: str, risk_id: str | None) -> list[Finding]:

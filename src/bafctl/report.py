@@ -317,6 +317,27 @@ class Report:
         """What heads every printed page: register, revision and date."""
         return f"{self.title} · revision {self.revision.label} · {self.date.isoformat()}"
 
+    @property
+    def cover_facts(self) -> list[tuple[str, str]]:
+        """The cover's table, the same in every format: revision, commit, date, risks."""
+        rows = self.summary.rows
+        facts = [
+            ("Revision", self.revision.label),
+            ("Commit", self.revision.commit or "none"),
+            ("Date", self.date.isoformat()),
+            ("Risks", f"{len(rows)} ({sum(1 for r in rows if r.in_breach)} in breach of tolerance)"),
+        ]
+        if self.since is not None:
+            facts.append(("Changes since", self.since))
+        return facts
+
+    @property
+    def audience_note(self) -> str:
+        """Who the report is for, printed on the cover."""
+        if self.audience is Audience.BOARD:
+            return "For the board: includes everything, including items marked private."
+        return "For publication with the public board papers: items the register marks private are left out."
+
 
 def _role(settings: RegisterSettings, role_id: str | None) -> str | None:
     if role_id is None:

@@ -38,7 +38,7 @@ from bafctl.findings import Finding, Level
 from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, entry_cache, load_workspace
 from bafctl.models import Band
 from bafctl.scoring import ASSESSMENT_NAMES, band_for, format_pair, tolerance_for
-from bafctl.yamlio import ParsedYaml, Span, resolve_plain
+from bafctl.yamlio import ParsedYaml, Span, resolve_plain, value_at
 
 YamlPath = tuple[str | int, ...]
 
@@ -239,16 +239,6 @@ def _dotted(loc: YamlPath) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _value_at(value: Any, loc: YamlPath) -> Any:
-    for part in loc:
-        found_key = isinstance(value, dict) and isinstance(part, str) and part in value
-        found_index = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-        if not (found_key or found_index):
-            return None
-        value = value[part]
-    return value
-
-
 def _number_edit(parsed: ParsedYaml, path: str, loc: YamlPath, new: int) -> Edit:
     span = parsed.source.values.get(loc)
     if span is None:  # pragma: no cover - callers only ask for values the file has
@@ -406,11 +396,11 @@ def _verify(before: Workspace, files: Mapping[str, bytes], plans: Sequence[FileP
         new_value = after.files[plan.path].value
         expected = {change.loc: change.new for change in plan.changes}
         differences = _leaf_differences(old_value, new_value)
-        unexpected = differences ^ {loc for loc in expected if _value_at(old_value, loc) != expected[loc]}
+        unexpected = differences ^ {loc for loc in expected if value_at(old_value, loc) != expected[loc]}
         wrong = [
             loc
             for loc, value in expected.items()
-            if type(_value_at(new_value, loc)) is not type(value) or _value_at(new_value, loc) != value
+            if type(value_at(new_value, loc)) is not type(value) or value_at(new_value, loc) != value
         ]
         if unexpected or wrong:
             where = ", ".join(sorted(_dotted(loc) for loc in (*unexpected, *wrong)))
@@ -511,7 +501,7 @@ def _derived_edits(
     parsed: ParsedYaml, path: str, risk_id: str, name: str, *, pair: tuple[int, int], bands: list[Band]
 ) -> tuple[list[Edit], list[ValueChange]]:
     """Edits that make assessment ``name`` read ``pair`` (C, L), with any stored score/band."""
-    raw = _value_at(parsed.value, ("assessments", name))
+    raw = value_at(parsed.value, ("assessments", name))
     assert isinstance(raw, dict)
     edits: list[Edit] = []
     changes: list[ValueChange] = []
@@ -617,7 +607,7 @@ def _all_edits(parsed: ParsedYaml, path: str, bands: list[Band]) -> tuple[list[E
     edits: list[Edit] = []
     changes: list[ValueChange] = []
     for name in ASSESSMENT_NAMES:
-        raw = _value_at(parsed.value, ("assessments", name))
+        raw = value_at(parsed.value, ("assessments", name))
         if not isinstance(raw, dict):
             continue
         consequence, likelihood = raw.get("consequence"), raw.get("likelihood")

@@ -83,6 +83,17 @@ class SourceMap:
         return (span.line, span.col)
 
 
+def value_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in a parsed document, or None when the path is not there."""
+    for part in path:
+        found_key = isinstance(value, dict) and isinstance(part, str) and part in value
+        found_index = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if not (found_key or found_index):
+            return None
+        value = value[part]
+    return value
+
+
 @dataclass(frozen=True)
 class YamlProblem:
     """A problem found while reading YAML, before any schema is applied."""

@@ -410,16 +410,6 @@ def render_markdown(
 # ---------------------------------------------------------------------------
 
 
-def _commit_dict(info: RevisionInfo) -> dict[str, Any]:
-    return {
-        "sha": info.sha,
-        "short": info.short,
-        "date": info.date.isoformat() if info.date else None,
-        "author": info.author,
-        "subject": info.subject,
-    }
-
-
 def render_json(
     diff: WorkspaceDiff,
     old: RevisionInfo,
@@ -432,7 +422,7 @@ def render_json(
     for rc in diff.risks:
         data = rc.to_dict()
         if why is not None:
-            data["commits"] = [_commit_dict(c) for c in why.get(rc.risk_id, ())]
+            data["commits"] = [c.to_json() for c in why.get(rc.risk_id, ())]
         risks.append(data)
     document = {
         "version": JSON_VERSION,

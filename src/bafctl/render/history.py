@@ -139,16 +139,6 @@ def render_csv(history: RiskHistory) -> str:
     return buffer.getvalue()
 
 
-def _commit(info: RevisionInfo) -> dict[str, Any]:
-    return {
-        "sha": info.sha,
-        "short": info.short,
-        "date": info.date.isoformat() if info.date else None,
-        "author": info.author,
-        "subject": info.subject,
-    }
-
-
 def render_json(history: RiskHistory, since: RevisionInfo | None = None) -> str:
     """The stable JSON document (docs/diff.md, "history")."""
     document = {
@@ -158,7 +148,7 @@ def render_json(history: RiskHistory, since: RevisionInfo | None = None) -> str:
         "baseline": history.baseline.to_dict() if history.baseline else None,
         "entries": [
             {
-                "commit": _commit(e.commit),
+                "commit": e.commit.to_json(),
                 "event": e.event,
                 "state": e.state.to_dict() if e.state else None,
                 "previous": e.previous.to_dict() if e.previous else None,
@@ -166,6 +156,6 @@ def render_json(history: RiskHistory, since: RevisionInfo | None = None) -> str:
             for e in history.entries
         ],
         "trend": trend(history),
-        "warnings": [{"commit": _commit(w.commit), **w.finding.to_dict()} for w in history.warnings],
+        "warnings": [{"commit": w.commit.to_json(), **w.finding.to_dict()} for w in history.warnings],
     }
     return dump_json(document) + "\n"

@@ -172,24 +172,12 @@ def _cover(doc: DocumentType, report: Report) -> None:
     _run(doc.add_paragraph(), orgs, colour="#425563").font.size = Pt(13)
     _run(doc.add_paragraph(), report.title, bold=True, colour="#005eb8").font.size = Pt(24)
     _run(doc.add_paragraph(), "Board Assurance Framework report").font.size = Pt(14)
-    rows = report.summary.rows
-    items = [
-        ("Revision", report.revision.label),
-        ("Commit", report.revision.commit or "none"),
-        ("Date", report.date.isoformat()),
-        ("Risks", f"{len(rows)} ({sum(1 for r in rows if r.in_breach)} in breach of tolerance)"),
-    ]
-    if report.since is not None:
-        items.append(("Changes since", report.since))
+    items = report.cover_facts
     table = _table(doc, len(items), [45, 120])
     for row, (key, value) in zip(table.rows, items, strict=True):
         _cell_text(row.cells[0], key, bold=True, fill=SECTION_FILL)
         _cell_text(row.cells[1], value)
-    note = (
-        "For the board: includes everything, including items marked private."
-        if report.audience is Audience.BOARD
-        else "For publication with the public board papers: items the register marks private are left out."
-    )
+    note = report.audience_note
     doc.add_paragraph()
     _run(doc.add_paragraph(), note)
     for reg in report.registers:

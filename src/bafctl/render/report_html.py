@@ -371,22 +371,8 @@ def risk_page_html(page: RiskPage, index: int = 0) -> str:
 def _cover(report: Report) -> str:
     registers = report.registers
     orgs = sorted({r.organisation for r in registers})
-    summary_rows = report.summary.rows
-    breaches = sum(1 for r in summary_rows if r.in_breach)
-    audience = (
-        "For the board: includes everything, including items marked private."
-        if report.audience is Audience.BOARD
-        else "For publication with the public board papers: items the register marks private are left out."
-    )
-    rows = [
-        ("Revision", report.revision.label),
-        ("Commit", report.revision.commit or "none"),
-        ("Date", report.date.isoformat()),
-        ("Risks", f"{len(summary_rows)} ({breaches} in breach of tolerance)"),
-    ]
-    if report.since is not None:
-        rows.append(("Changes since", report.since))
-    table = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows)
+    audience = report.audience_note
+    table = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in report.cover_facts)
     descriptions = "".join(f'<p class="note">{multiline(r.description)}</p>' for r in registers if r.description)
     return (
         '<section class="page cover" id="cover">'
