@@ -6,6 +6,7 @@ warm; a warm run parses nothing; a corrupt cache is never trusted.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 
 from bafctl import loader, yamlio
-from bafctl.cache import ValidationCache
+from bafctl.cache import LazyModel, ValidationCache
+from bafctl.checks import rule_analysis, run_checks
 from bafctl.loader import load_paths, load_workspace
 from conftest import GROUP_BAF, SCALE
 from test_bad_inputs import CASES, case_files
@@ -112,3 +114,65 @@ def test_parallel_validation_gives_the_same_workspace(monkeypatch: pytest.Monkey
     assert _shape(parallel) == serial
     # Positions from workers come back packed, and still locate every finding.
     assert all(f.line >= 1 and f.col >= 1 for f in parallel.findings)
+
+
+# ---------------------------------------------------------------------------
+# Rule findings computed beside validation and cached per file (`bafctl check`)
+# ---------------------------------------------------------------------------
+
+_AS_OF = dt.date(2026, 2, 1)
+
+
+def _checked(workspace: loader.Workspace, today: dt.date = _AS_OF) -> list[Any]:
+    findings = sorted(workspace.findings + run_checks(workspace, today=today))
+    return [(f.path, f.line, f.col, f.level, f.rule, f.message, f.hint, f.risk_id, f.suppressed) for f in findings]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: str(c.get("file") or c.get("tree")))
+def test_cached_rule_findings_equal_running_the_rules(case: dict[str, Any], tmp_path: Path) -> None:
+    files = case_files(case)
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    analysis = rule_analysis(today=_AS_OF)
+    expected = _checked(load_workspace(files))
+    assert _checked(load_workspace(files, analysis=analysis)) == expected
+    assert _checked(load_workspace(files, cache=cache, analysis=analysis)) == expected  # cold
+    assert _checked(load_workspace(files, cache=cache, analysis=analysis)) == expected  # warm
+
+
+def test_a_warm_check_restores_no_model_and_follows_the_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
+    before, after = dt.date(2026, 1, 15), dt.date(2026, 6, 1)
+    expected = {day: _checked(load_paths([GROUP_BAF], tmp_path, use_cache=False), day) for day in (before, after)}
+    assert expected[before] != expected[after]  # actions fall overdue between the two dates
+    for day in (before, after, before):
+        load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))  # primes this day's findings
+        warm = load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))
+        assert _checked(warm, day) == expected[day]
+        lazy = [lr for _, lr in warm.risks() if isinstance(lr._risk, LazyModel)]
+        assert len(lazy) == len(warm.risks()) > 0
+        assert not any(lr._risk.is_loaded for lr in lazy)  # type: ignore[union-attr]
+
+
+def test_rule_levels_and_options_are_part_of_the_cached_findings(tmp_path: Path) -> None:
+    files = {f"reg/{p.relative_to(GROUP_BAF).as_posix()}": p.read_bytes() for p in GROUP_BAF.rglob("*.yaml")}
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    quiet = {"appetite-breach": None}
+    loud_analysis = rule_analysis(today=_AS_OF)
+    quiet_analysis = rule_analysis(today=_AS_OF, levels=quiet)
+    assert loud_analysis.key != quiet_analysis.key
+    load_workspace(files, cache=cache, analysis=loud_analysis)
+    warm = load_workspace(files, cache=cache, analysis=quiet_analysis)
+    rules = {f.rule for f in run_checks(warm, today=_AS_OF, levels=quiet)}
+    assert "appetite-breach" not in rules
+    fresh = load_workspace(files)
+    assert run_checks(warm, today=_AS_OF, levels=quiet) == run_checks(fresh, today=_AS_OF, levels=quiet)
+
+
+def test_parallel_rule_findings_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"reg/{p.relative_to(GROUP_BAF).as_posix()}": p.read_bytes() for p in GROUP_BAF.rglob("*.yaml")}
+    monkeypatch.setenv("BAFCTL_WORKERS", "1")
+    serial = _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF)))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setenv("BAFCTL_WORKERS", "2")
+    assert _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF))) == serial
+    assert serial == _checked(load_workspace(files))

@@ -2,10 +2,12 @@
 
 An entry is keyed by the SHA-256 of the file's bytes, bafctl's code fingerprint (version,
 the source of the package, Python and pydantic-core versions) and a caller-given
-``context`` string that names the kind of file and anything else validation depends on
-(``"risk"``; ``"register"``). Risk validation does not depend on register settings, so a
-risk file's entry is shared by every register and every git revision holding the same
-bytes (issue 7: ``history`` and ``diff`` parse each distinct blob once).
+``context`` string that names the kind of file and anything else the value depends on:
+``"register"``; a risk's validation with the digest of the register.yaml it was checked
+against (its references to themes, committees and roles); a risk's rule findings with
+that digest, the as-of date, the levels and the options. A risk file's entry is shared
+by every git revision holding the same bytes and settings (issue 7: ``history`` and
+``diff`` parse each distinct blob once).
 
 Safety, in order of importance:
 
@@ -27,9 +29,10 @@ keeps one pack file per register folder mapping file digests to entries, which l
 5,000-risk register's entries with one read (``benchmarks/cache_micro.py`` measures both).
 
 Values are pickled; pydantic models are pickled by a reducer that restores them without
-pydantic's Python ``__setstate__`` (about a third faster). :class:`LazySourceMap` stores
-a :class:`~bafctl.yamlio.SourceMap` compactly and rebuilds its spans only when a
-position is asked for: most risks of a clean register never need one.
+pydantic's Python ``__setstate__`` (about a third faster). :class:`LazyModel` keeps a
+model pickled until it is read, and :class:`LazySourceMap` stores a
+:class:`~bafctl.yamlio.SourceMap` compactly and rebuilds its spans only when a position
+is asked for: a warm ``check`` of a clean register needs neither.
 """
 
 from __future__ import annotations
@@ -134,6 +137,14 @@ def code_fingerprint() -> str:
     except OSError:  # pragma: no cover - a zipped install: the version must do
         pass
     return digest.hexdigest()
+
+
+def content_digest(data: bytes) -> bytes:
+    """SHA-256 of a file's bytes: the part of every key that names the content.
+
+    ``diff`` also compares risks by it, so an unchanged file is never unpickled.
+    """
+    return hashlib.sha256(data).digest()
 
 
 # ---------------------------------------------------------------------------
@@ -259,6 +270,46 @@ class LazySourceMap(SourceMap):
         return (LazySourceMap, (packed,))
 
 
+class LazyModel:
+    """A validated model kept pickled until something reads it.
+
+    A cached risk restores in about 0.1-0.5 ms, and most commands over a large register
+    need only a few models: ``check`` reads cached rule findings, ``diff`` compares the
+    risks whose files changed, ``rescore`` edits one. The rest stay bytes (issue 7:
+    warm ``check`` and ``diff`` of 5,000 risks, and their memory).
+    """
+
+    __slots__ = ("_model", "_packed")
+
+    def __init__(self, packed: bytes | None = None, model: Any = None) -> None:
+        self._packed = packed
+        self._model = model
+
+    @classmethod
+    def of(cls, model: Any) -> LazyModel:
+        """Wrap a model already in memory (pickled only if the wrapper is)."""
+        return cls(None, model)
+
+    def get(self) -> Any:
+        """The model, unpickled on first use."""
+        if self._model is None:
+            assert self._packed is not None
+            self._model = pickle.loads(self._packed)
+        return self._model
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        packed = self._packed if self._packed is not None else dumps(self._model)
+        return (LazyModel, (packed,))
+
+    def __repr__(self) -> str:
+        return f"LazyModel({'loaded' if self.is_loaded else 'packed'})"
+
+
 # ---------------------------------------------------------------------------
 # Entries
 # ---------------------------------------------------------------------------
@@ -360,12 +411,12 @@ class ValidationCache(Generic[T]):
             self._fingerprint = code_fingerprint()
         return self._fingerprint
 
-    def key(self, data: bytes, context: str) -> bytes:
-        """The 32-byte key of ``data`` validated in ``context``."""
-        digest = hashlib.sha256()
-        digest.update(self.fingerprint.encode() + b"\0" + context.encode() + b"\0")
-        digest.update(data)
-        return digest.digest()
+    def key(self, data: bytes, context: str, *, digest: bytes | None = None) -> bytes:
+        """The 32-byte key of ``data`` (whose :func:`content_digest` may be given) in ``context``."""
+        key = hashlib.sha256()
+        key.update(self.fingerprint.encode() + b"\0" + context.encode() + b"\0")
+        key.update(digest or content_digest(data))
+        return key.digest()
 
     def _entry_path(self, key: bytes) -> Path:
         name = key.hex()
@@ -373,11 +424,11 @@ class ValidationCache(Generic[T]):
 
     # -- single entries -----------------------------------------------------
 
-    def get(self, data: bytes, context: str) -> T | None:
+    def get(self, data: bytes, context: str, *, digest: bytes | None = None) -> T | None:
         """The cached value for ``data`` in ``context``, or None (also when corrupt)."""
         if self.disabled:
             return None
-        key = self.key(data, context)
+        key = self.key(data, context, digest=digest)
         path = self._entry_path(key)
         try:
             blob = path.read_bytes()
@@ -396,11 +447,11 @@ class ValidationCache(Generic[T]):
         self.stats.hits += 1
         return value
 
-    def put(self, data: bytes, context: str, value: T) -> None:
+    def put(self, data: bytes, context: str, value: T, *, digest: bytes | None = None) -> None:
         """Store ``value`` for ``data`` in ``context``. Failures to write are ignored."""
         if self.disabled:
             return
-        key = self.key(data, context)
+        key = self.key(data, context, digest=digest)
         blob = _frame(key, dumps(value))
         try:
             _write_atomic(self._entry_path(key), blob)
@@ -514,13 +565,13 @@ class CachePack(Generic[T]):
         with contextlib.suppress(OSError):
             os.utime(self.path)
 
-    def get(self, data: bytes, context: str) -> T | None:
+    def get(self, data: bytes, context: str, *, digest: bytes | None = None) -> T | None:
         """The cached value for ``data`` in ``context``, or None (also when corrupt)."""
         if self.cache.disabled:
             return None
         if not self._loaded:
             self.load()
-        key = self.cache.key(data, context)
+        key = self.cache.key(data, context, digest=digest)
         blob = self._entries.get(key)
         if blob is None:
             self.cache.stats.misses += 1
@@ -538,11 +589,11 @@ class CachePack(Generic[T]):
         self.cache.stats.hits += 1
         return value
 
-    def put(self, data: bytes, context: str, value: T) -> None:
+    def put(self, data: bytes, context: str, value: T, *, digest: bytes | None = None) -> None:
         """Add ``value`` for ``data`` in ``context`` (written by :meth:`save`)."""
         if self.cache.disabled:
             return
-        key = self.cache.key(data, context)
+        key = self.cache.key(data, context, digest=digest)
         payload = dumps(value)
         self._entries[key] = payload
         self._used[key] = payload

@@ -20,7 +20,7 @@ import types
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +28,11 @@ from bafctl.errors import RegisterNotFoundError
 from bafctl.findings import Finding, Level
 from bafctl.models import Gap, RegisterSettings, Risk
 from bafctl.yamlio import MAX_FILE_BYTES, ParsedYaml, SourceMap, Span, parse_yaml, value_at
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bafctl.cache import LazyModel
 
 REGISTER_FILE = "register.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -37,14 +42,52 @@ SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-@dataclass(frozen=True)
 class LoadedRisk:
-    """A validated risk with where it came from."""
+    """A validated risk with where it came from.
 
-    path: str
-    risk: Risk
-    source: SourceMap
-    register_id: str
+    The model may still be pickled (from the cache or a worker process): :attr:`risk`
+    unpickles it on first read, so commands that read few risks of a large register
+    (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
+    """
+
+    __slots__ = ("_risk", "analysis", "content", "links", "path", "register_id", "risk_id", "source")
+
+    def __init__(
+        self,
+        path: str,
+        risk: Risk | LazyModel,
+        source: SourceMap,
+        register_id: str,
+        *,
+        risk_id: str | None = None,
+        links: RiskLinks | None = None,
+        content: bytes | None = None,
+        analysis: tuple[str, list[Finding]] | None = None,
+    ) -> None:
+        self.path = path
+        self._risk = risk
+        self.source = source
+        self.register_id = register_id
+        #: The risk's ID (the model's, without unpickling it).
+        self.risk_id: str = risk_id if risk_id is not None else self.risk.id
+        #: Its ID's position and its references to other risks.
+        self.links: RiskLinks = links if links is not None else _links_of(self.risk, source)
+        #: SHA-256 of the file's bytes: equal contents, equal risks (``diff``).
+        self.content = content
+        #: (analysis key, findings) computed by the loader (:class:`RiskAnalysis`).
+        self.analysis = analysis
+
+    @property
+    def risk(self) -> Risk:
+        """The validated model."""
+        risk = self._risk
+        if not isinstance(risk, Risk):
+            risk = risk.get()
+            self._risk = risk
+        return risk
+
+    def __repr__(self) -> str:
+        return f"LoadedRisk({self.path!r}, {self.risk_id!r}, register {self.register_id!r})"
 
 
 @dataclass
@@ -92,9 +135,11 @@ class ParsedFiles(Mapping[str, ParsedYaml]):
 class ValidationStore(Protocol):
     """Where validated files are cached (:class:`bafctl.cache.ValidationCache` or a pack)."""
 
-    def get(self, data: bytes, context: str) -> Any: ...  # pragma: no cover - protocol
+    def get(self, data: bytes, context: str, *, digest: bytes | None = None) -> Any: ...  # pragma: no cover - protocol
 
-    def put(self, data: bytes, context: str, value: Any) -> None: ...  # pragma: no cover - protocol
+    def put(
+        self, data: bytes, context: str, value: Any, *, digest: bytes | None = None
+    ) -> None: ...  # pragma: no cover - protocol
 
 
 @dataclass(frozen=True)
@@ -103,9 +148,11 @@ class _Validated:
 
     risk_id: str | None
     model: Any
+    """RegisterSettings, a Risk, a :class:`~bafctl.cache.LazyModel` of one, or None when invalid."""
     source: SourceMap
     findings: tuple[Finding, ...]
     parsed_ok: bool
+    links: RiskLinks | None = None
 
 
 @dataclass
@@ -124,7 +171,7 @@ class Workspace:
     def find_risk(self, risk_id: str) -> tuple[LoadedRegister, LoadedRisk] | None:
         """The risk with this ID (IDs are unique across registers), case-insensitively."""
         wanted = risk_id.casefold()
-        return next(((reg, lr) for reg, lr in self.risks() if lr.risk.id.casefold() == wanted), None)
+        return next(((reg, lr) for reg, lr in self.risks() if lr.risk_id.casefold() == wanted), None)
 
     @property
     def has_errors(self) -> bool:
@@ -633,41 +680,112 @@ def _risk_id_of(parsed: ParsedYaml) -> str | None:
 
 #: Below this many files to parse, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 200
-_MODELS: dict[str, type[BaseModel]] = {"risk": Risk, "register": RegisterSettings}
 
 
-def _compute(context: str, data: bytes) -> _Validated:
-    """Parse and validate one file: path-free, so the same bytes anywhere share it."""
-    model = _MODELS[context]
+@dataclass(frozen=True)
+class RiskAnalysis:
+    """Per-risk findings computed alongside validation, and cached beside it.
+
+    ``bafctl check`` passes its quality rules here (:func:`bafctl.checks.rule_analysis`):
+    they run in the worker that validated the risk, and their findings are cached under
+    ``key`` (the date, the levels and options), so a warm check restores neither the
+    risk's model nor its positions (issue 7).
+    """
+
+    key: str
+    """Everything besides the risk file and its register's settings the findings depend on."""
+    run: Callable[[RegisterSettings, LoadedRisk], tuple[Finding, ...]]
+    """The findings for one risk of a valid register, path-free (the loader sets paths)."""
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One risk file to validate: what the worker needs, path-free."""
+
+    data: bytes
+    digest: bytes
+    folder: str
+    """Its register folder: the worker finds the settings in :data:`_SETTINGS`."""
+    need_validation: bool
+    need_analysis: bool
+
+
+#: The register settings of the load in progress, by folder, and its analysis: set before
+#: worker processes fork, so they inherit them rather than receive them with every job.
+_SETTINGS: dict[str, tuple[RegisterSettings | None, str]] = {}
+_ANALYSIS: list[RiskAnalysis] = []
+
+
+def _settings_context(settings_digest: str) -> str:
+    # A risk's validation includes its references to the register's themes, committees,
+    # roles and appetite levels, so it is keyed by the register.yaml it was checked against.
+    return f"risk\0{settings_digest}"
+
+
+def _analysis_context(settings_digest: str, analysis: RiskAnalysis) -> str:
+    return f"analysis\0{settings_digest}\0{analysis.key}"
+
+
+def _compute_settings(data: bytes) -> _Validated:
+    """Parse and validate a register.yaml, path-free."""
     parsed = parse_yaml(data)
-    # The parse is not kept: it holds the whole value tree and text (about 100 KB a
-    # risk); the few commands that need one (rescore, diff) parse that file again.
-    risk_id = _risk_id_of(parsed) if model is Risk else None
-    findings = _yaml_findings(parsed, "", risk_id)
+    findings = _yaml_findings(parsed, "", None)
     validated: Any = None
     if parsed.ok:
-        validated, errors = _validate(model, parsed, "", risk_id)
+        validated, errors = _validate(RegisterSettings, parsed, "", None)
         findings += errors
         if isinstance(validated, RegisterSettings):
             findings += _check_settings(validated, parsed.source, "")
-    return _Validated(risk_id, validated, parsed.source, tuple(findings), parsed.ok)
+    return _Validated(None, validated, parsed.source, tuple(findings), parsed.ok)
 
 
-def _compute_packed(job: tuple[str, bytes]) -> _Validated:
-    """:func:`_compute` in a worker process: positions packed to cross the pipe cheaply."""
-    from bafctl.cache import LazySourceMap
+def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
+    """Parse and validate one risk file against its register's settings, path-free."""
+    parsed = parse_yaml(data)
+    # The parse is not kept: it holds the whole value tree and text (about 100 KB a
+    # risk); the few commands that need one (rescore, diff) parse that file again.
+    risk_id = _risk_id_of(parsed)
+    findings = _yaml_findings(parsed, "", risk_id)
+    model: Risk | None = None
+    links: RiskLinks | None = None
+    if parsed.ok:
+        model, errors = _validate(Risk, parsed, "", risk_id)
+        findings += errors
+        if model is not None:
+            links = _links_of(model, parsed.source)
+            if settings is not None:
+                findings += _settings_references(settings, model, parsed.source, "")
+    return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, links)
 
-    result = _compute(*job)
-    return dataclasses.replace(result, source=LazySourceMap.of(result.source))
+
+def _run_job(job: _Job, cached: _Validated | None) -> tuple[_Validated, tuple[Finding, ...] | None]:
+    settings, _digest = _SETTINGS[job.folder]
+    result = cached if cached is not None and not job.need_validation else _compute_risk(job.data, settings)
+    analysis: tuple[Finding, ...] | None = None
+    if job.need_analysis and _ANALYSIS and settings is not None and result.model is not None:
+        lr = LoadedRisk("", result.model, result.source, settings.info.id, risk_id=result.risk_id, links=result.links)
+        analysis = _ANALYSIS[0].run(settings, lr)
+    return result, analysis
+
+
+def _run_job_packed(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
+    """:func:`_run_job` in a worker process: model and positions packed to cross the pipe.
+
+    The parent receives bytes and unpickles a model only if it reads it, so a 5,000-risk
+    check holds about 30 KB a risk rather than a live model of about 150 KB.
+    """
+    from bafctl.cache import LazyModel, LazySourceMap
+
+    result, analysis = _run_job(job, None)
+    model = None if result.model is None else LazyModel.of(result.model)
+    return dataclasses.replace(result, model=model, source=LazySourceMap.of(result.source)), analysis
 
 
 def _workers(jobs: int) -> int:
     """Worker processes for a cold load: one per core, or ``$BAFCTL_WORKERS``.
 
-    Measured by benchmarks/run.py on 2 cores, 5,000 BAF-sized risks: 10.4 s wall (18.8 s
-    of CPU) with two workers against about 15 s in one process. Each validated model is
-    pickled back to the parent, which costs a good part of what the workers save, so
-    small loads stay in one process; on a busy machine set ``BAFCTL_WORKERS=1``.
+    Below :data:`PARALLEL_MIN_FILES` files to parse, starting workers costs more than it
+    saves; on a busy machine set ``BAFCTL_WORKERS=1``. Figures: benchmarks/README.md.
     """
     try:
         wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
@@ -679,63 +797,103 @@ def _workers(jobs: int) -> int:
     return max(1, min(wanted or available, available, 8))
 
 
-def _validate_files(jobs: Mapping[str, tuple[str, bytes]], store: ValidationStore | None) -> dict[str, _Validated]:
-    """Validate every file (path -> (context, bytes)), from the cache where it can.
-
-    Large cold loads use every core (issue 7): files are parsed in worker processes and
-    their results, positions packed, come back in order.
-    """
-    results: dict[str, _Validated] = {}
-    misses: list[str] = []
-    for path, (context, data) in jobs.items():
-        cached = store.get(data, context) if store is not None else None
-        if isinstance(cached, _Validated):
-            results[path] = cached
-        else:
-            misses.append(path)
-    workers = _workers(len(misses))
-    computed: Iterable[_Validated]
+def _run_jobs(jobs: dict[str, _Job], cached: dict[str, _Validated]) -> dict[str, tuple[_Validated, Any]]:
+    """Run every job, in worker processes when many files need parsing (issue 7)."""
+    parse = [path for path, job in jobs.items() if job.need_validation]
+    workers = _workers(len(parse))
+    results: dict[str, tuple[_Validated, Any]] = {}
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # fork: workers start with bafctl already imported (spawn would re-import it).
+        # fork: workers start with bafctl imported and the settings in _SETTINGS.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            computed = list(pool.map(_compute_packed, [jobs[p] for p in misses], chunksize=32))
-    else:
-        computed = [_compute(*jobs[p]) for p in misses]
-    for path, result in zip(misses, computed, strict=True):
-        results[path] = result
-        if store is not None:
-            from bafctl.cache import LazySourceMap
-
-            # Positions are stored packed and rebuilt only when a finding needs one.
-            context, data = jobs[path]
-            store.put(data, context, dataclasses.replace(result, source=LazySourceMap.of(result.source)))
+            for path, result in zip(
+                parse, pool.map(_run_job_packed, [jobs[p] for p in parse], chunksize=32), strict=True
+            ):
+                results[path] = result
+    for path, job in jobs.items():
+        if path not in results:
+            results[path] = _run_job(job, cached.get(path))
     return results
 
 
-def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
-    return [dataclasses.replace(f, path=path) for f in findings]
-
-
-def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None = None) -> Workspace:
+def load_workspace(
+    files: Mapping[str, bytes], *, cache: ValidationStore | None = None, analysis: RiskAnalysis | None = None
+) -> Workspace:
     """Validate every register in ``files`` (POSIX path -> bytes) and check references.
 
     Pure apart from the optional ``cache`` of validated files (issue 7): no file system,
     no git. Returns every finding, not just the first. With or without the cache the
-    result is the same (tested on the whole bad-input corpus).
+    result is the same (tested on the whole bad-input corpus). ``analysis`` adds
+    per-risk findings (the quality rules), computed and cached beside validation and
+    kept on each :class:`LoadedRisk` for :func:`bafctl.checks.run_checks`.
     """
-    findings: list[Finding] = []
-    parsed_files = ParsedFiles(files)
     register_dirs = sorted(
         {str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE},
         key=lambda d: (-d.count("/"), d),
     )
-    registers: dict[str, LoadedRegister] = {}
-    broken_registers: set[str] = set()
-    risk_files: dict[str, list[str]] = {d: [] for d in register_dirs}
+    risk_files, findings = _risk_files_by_register(files, register_dirs)
+    # Register settings first: every risk is validated against its register's.
+    _SETTINGS.clear()
+    registers = _load_settings(files, register_dirs, cache, findings)
+    try:
+        jobs, cached, analyses = _plan(files, risk_files, cache, analysis)
+        _ANALYSIS[:] = [analysis] if analysis is not None else []
+        computed = _run_jobs(jobs, cached)
+        for path, (result, found) in computed.items():
+            job = jobs[path]
+            settings_digest = _SETTINGS[job.folder][1]
+            if job.need_validation:
+                cached[path] = result
+                if cache is not None:
+                    context = _settings_context(settings_digest)
+                    cache.put(job.data, context, _packed_for_cache(result), digest=job.digest)
+            if found is not None and analysis is not None:
+                analyses[path] = found
+                if cache is not None:
+                    cache.put(job.data, _analysis_context(settings_digest, analysis), found, digest=job.digest)
+    finally:
+        _ANALYSIS.clear()
+        _SETTINGS.clear()
 
+    for folder, paths in sorted(risk_files.items()):
+        for path in paths:
+            result = cached[path]
+            findings += _at(result.findings, path)
+            reg = registers.get(folder)
+            if result.model is None or reg is None:
+                continue
+            found = analyses.get(path)
+            reg.risks.append(
+                LoadedRisk(
+                    path,
+                    result.model,
+                    result.source,
+                    reg.id,
+                    risk_id=result.risk_id,
+                    links=result.links,
+                    content=jobs[path].digest if path in jobs else _digest(files[path]),
+                    analysis=(analysis.key, _at(found, path)) if found is not None and analysis else None,
+                )
+            )
+    ordered = [registers[d] for d in sorted(registers)]
+    findings += _check_links(ordered)
+    return Workspace(ordered, sorted(findings), ParsedFiles(files))
+
+
+def _digest(data: bytes) -> bytes:
+    from bafctl.cache import content_digest
+
+    return content_digest(data)
+
+
+def _risk_files_by_register(
+    files: Mapping[str, bytes], register_dirs: list[str]
+) -> tuple[dict[str, list[str]], list[Finding]]:
+    """Each register folder's risk files (the deepest register owns a file), and strays."""
+    risk_files: dict[str, list[str]] = {d: [] for d in register_dirs}
+    findings: list[Finding] = []
     for path in sorted(files):
         pure = PurePosixPath(path)
         if pure.name == REGISTER_FILE:
@@ -754,36 +912,74 @@ def load_workspace(files: Mapping[str, bytes], *, cache: ValidationStore | None 
             )
             continue
         risk_files[owner].append(path)
+    return risk_files, findings
 
-    jobs: dict[str, tuple[str, bytes]] = {}
+
+def _load_settings(
+    files: Mapping[str, bytes], register_dirs: list[str], cache: ValidationStore | None, findings: list[Finding]
+) -> dict[str, LoadedRegister]:
+    """Validate every register.yaml (adding to ``findings``) and fill :data:`_SETTINGS`."""
+    registers: dict[str, LoadedRegister] = {}
     for folder in sorted(register_dirs):
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-        jobs[settings_path] = ("register", files[settings_path])
-        for path in risk_files[folder]:
-            jobs[path] = ("risk", files[path])
-    validated = _validate_files(jobs, cache)
-
-    for folder in sorted(register_dirs):
-        settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-        result = validated[settings_path]
+        data = files[settings_path]
+        result = cache.get(data, "register") if cache is not None else None
+        if not isinstance(result, _Validated):
+            result = _compute_settings(data)
+            if cache is not None:
+                cache.put(data, "register", _packed_for_cache(result))
         findings += _at(result.findings, settings_path)
-        if not isinstance(result.model, RegisterSettings):
-            broken_registers.add(folder)
-            continue
-        registers[folder] = LoadedRegister(folder, result.model, settings_path, result.source)
+        settings = result.model if isinstance(result.model, RegisterSettings) else None
+        _SETTINGS[folder] = (settings, _digest(data).hex() if settings is not None else "-")
+        if settings is not None:
+            registers[folder] = LoadedRegister(folder, settings, settings_path, result.source)
+    return registers
 
-    for folder in sorted(register_dirs):
-        for path in risk_files[folder]:
-            result = validated[path]
-            findings += _at(result.findings, path)
-            if not isinstance(result.model, Risk) or folder in broken_registers:
+
+def _plan(
+    files: Mapping[str, bytes],
+    risk_files: dict[str, list[str]],
+    cache: ValidationStore | None,
+    analysis: RiskAnalysis | None,
+) -> tuple[dict[str, _Job], dict[str, _Validated], dict[str, tuple[Finding, ...]]]:
+    """What the cache already holds for each risk file, and the jobs for the rest."""
+    jobs: dict[str, _Job] = {}
+    cached: dict[str, _Validated] = {}
+    analyses: dict[str, tuple[Finding, ...]] = {}
+    for folder, paths in risk_files.items():
+        settings, settings_digest = _SETTINGS[folder]
+        for path in paths:
+            data = files[path]
+            digest = _digest(data)
+            hit = cache.get(data, _settings_context(settings_digest), digest=digest) if cache is not None else None
+            if not isinstance(hit, _Validated):
+                need = analysis is not None and settings is not None
+                jobs[path] = _Job(data, digest, folder, need_validation=True, need_analysis=need)
                 continue
-            reg = registers[folder]
-            reg.risks.append(LoadedRisk(path, result.model, result.source, reg.id))
+            cached[path] = hit
+            if analysis is None or settings is None or hit.model is None:
+                continue
+            assert cache is not None
+            found = cache.get(data, _analysis_context(settings_digest, analysis), digest=digest)
+            if isinstance(found, tuple):
+                analyses[path] = found
+            else:
+                jobs[path] = _Job(data, digest, folder, need_validation=False, need_analysis=True)
+    return jobs, cached, analyses
 
-    ordered = [registers[d] for d in sorted(registers)]
-    findings += _check_integrity(ordered)
-    return Workspace(ordered, sorted(findings), parsed_files)
+
+def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
+    return [dataclasses.replace(f, path=path) for f in findings]
+
+
+def _packed_for_cache(result: _Validated) -> _Validated:
+    """The form a result is cached in: model and positions stay packed until read."""
+    from bafctl.cache import LazyModel, LazySourceMap
+
+    model = result.model
+    if model is not None and not isinstance(model, LazyModel) and not isinstance(model, RegisterSettings):
+        model = LazyModel.of(model)
+    return dataclasses.replace(result, model=model, source=LazySourceMap.of(result.source))
 
 
 #: Set to 1 (or `bafctl --no-cache`) to bypass the cache of validated files.
@@ -803,15 +999,22 @@ def entry_cache(use_cache: bool | None = None) -> ValidationStore | None:
         return None
     from bafctl.cache import ValidationCache
 
-    return ValidationCache[_Validated]()
+    return ValidationCache[Any]()
 
 
-def load_paths(paths: Iterable[Path], cwd: Path | None = None, *, use_cache: bool | None = None) -> Workspace:
+def load_paths(
+    paths: Iterable[Path],
+    cwd: Path | None = None,
+    *,
+    use_cache: bool | None = None,
+    analysis: RiskAnalysis | None = None,
+) -> Workspace:
     """Read the registers named by ``paths`` from disk and load them.
 
     Files that were not read (symbolic links, unreadable files) are findings too.
     Validated files are cached by content (one pack per set of registers), so an
     unchanged file is never parsed twice; ``use_cache=False`` bypasses the cache.
+    ``analysis``: see :func:`load_workspace`.
     """
     files, findings = scan_files(paths, cwd)
     # Loading builds many long-lived objects and no cycles: the cyclic garbage collector
@@ -819,7 +1022,7 @@ def load_paths(paths: Iterable[Path], cwd: Path | None = None, *, use_cache: boo
     collecting = gc.isenabled()
     gc.disable()
     try:
-        workspace = _load_files(files, cwd, use_cache)
+        workspace = _load_files(files, cwd, use_cache, analysis)
     finally:
         if collecting:
             gc.enable()
@@ -828,15 +1031,17 @@ def load_paths(paths: Iterable[Path], cwd: Path | None = None, *, use_cache: boo
     return workspace
 
 
-def _load_files(files: Mapping[str, bytes], cwd: Path | None, use_cache: bool | None) -> Workspace:
+def _load_files(
+    files: Mapping[str, bytes], cwd: Path | None, use_cache: bool | None, analysis: RiskAnalysis | None
+) -> Workspace:
     if cache_enabled(use_cache) and files:
         from bafctl.cache import ValidationCache
 
         folders = sorted({str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE})
         group = "\0".join([str((cwd or Path.cwd()).resolve()), *folders])
-        with ValidationCache[_Validated]().pack(group) as pack:
-            return load_workspace(files, cache=pack)
-    return load_workspace(files)
+        with ValidationCache[Any]().pack(group) as pack:
+            return load_workspace(files, cache=pack, analysis=analysis)
+    return load_workspace(files, analysis=analysis)
 
 
 # ---------------------------------------------------------------------------
@@ -931,7 +1136,90 @@ def _choices(value: str, known: Iterable[str]) -> str:
     return "known: " + ", ".join(known_sorted) if known_sorted else "none are defined in register.yaml"
 
 
-def _check_integrity(registers: list[LoadedRegister]) -> list[Finding]:  # noqa: C901, PLR0912
+@dataclass(frozen=True)
+class RiskLinks:
+    """What the checks across risks need of one risk, kept apart from its model.
+
+    Cached with the validated file, so duplicate IDs and references between risks are
+    checked without unpickling a single model (issue 7).
+    """
+
+    id_position: tuple[int, int]
+    references: tuple[tuple[int, int, str], ...]
+    """``related_risks`` then ``merged_into``: (line, column, reference as written)."""
+
+
+def _links_of(risk: Risk, source: SourceMap) -> RiskLinks:
+    refs: list[tuple[tuple[str | int, ...], str]] = [
+        (("related_risks", i), ref) for i, ref in enumerate(risk.related_risks)
+    ]
+    if risk.merged_into is not None:
+        refs.append((("merged_into",), risk.merged_into))
+    return RiskLinks(source.locate(("id",)), tuple((*source.locate(loc), ref) for loc, ref in refs))
+
+
+def _settings_references(  # noqa: C901
+    settings: RegisterSettings, risk: Risk, src: SourceMap, path: str
+) -> list[Finding]:
+    """A risk's references to its register's themes, committees, roles and levels, and its actions."""
+    findings: list[Finding] = []
+    themes = {t.id for t in settings.themes}
+    committees = {c.id for c in settings.committees}
+    roles = {r.id for r in settings.roles}
+    levels = {a.id for a in settings.appetite_levels}
+
+    def bad(loc: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        line, col = src.locate(loc)
+        findings.append(Finding(path, line, col, "unknown-reference", message, Level.ERROR, risk.id, hint))
+
+    if risk.strategic_link not in themes:
+        bad(("strategic_link",), f"unknown theme {risk.strategic_link!r}", _choices(risk.strategic_link, themes))
+    for i, committee in enumerate(risk.oversight):
+        if committee not in committees:
+            bad(("oversight", i), f"unknown committee {committee!r}", _choices(committee, committees))
+    if risk.executive_lead not in roles:
+        bad(("executive_lead",), f"unknown role {risk.executive_lead!r}", _choices(risk.executive_lead, roles))
+    if risk.appetite.level not in levels:
+        bad(
+            ("appetite", "level"),
+            f"unknown appetite level {risk.appetite.level!r}",
+            _choices(risk.appetite.level, levels),
+        )
+    action_ids: set[str] = set()
+    for kind in ("causes", "effects"):
+        for t_index, thread in enumerate(getattr(risk, kind)):
+            for a_index, action in enumerate(thread.actions):
+                if action.id in action_ids:
+                    line, col = src.locate((kind, t_index, "actions", a_index, "id"))
+                    findings.append(
+                        Finding(
+                            path, line, col, "duplicate-id", f"action ID {action.id!r} is used twice", risk_id=risk.id
+                        )
+                    )
+                action_ids.add(action.id)
+                if action.owner is not None and action.owner not in roles:
+                    bad(
+                        (kind, t_index, "actions", a_index, "owner"),
+                        f"unknown role {action.owner!r}",
+                        _choices(action.owner, roles),
+                    )
+    for kind in ("causes", "effects"):
+        for t_index, thread in enumerate(getattr(risk, kind)):
+            for gap_kind in ("control_gaps", "assurance_gaps"):
+                for g_index, gap in enumerate(getattr(thread, gap_kind)):
+                    if isinstance(gap, Gap):
+                        for l_index, ref in enumerate(gap.actions):
+                            if ref not in action_ids:
+                                bad(
+                                    (kind, t_index, gap_kind, g_index, "actions", l_index),
+                                    f"unknown action {ref!r}",
+                                    _choices(ref, action_ids),
+                                )
+    return findings
+
+
+def _check_links(registers: list[LoadedRegister]) -> list[Finding]:
+    """Duplicate register and risk IDs, and references between risks (from :class:`RiskLinks`)."""
     findings: list[Finding] = []
     by_register: dict[str, LoadedRegister] = {}
     for reg in registers:
@@ -950,114 +1238,43 @@ def _check_integrity(registers: list[LoadedRegister]) -> list[Finding]:  # noqa:
     # Risk IDs per register, for reference checks in constant time (10,000-risk registers).
     risk_ids: dict[str, set[str]] = {}
     for reg in registers:
-        risk_ids.setdefault(reg.id, set()).update(lr.risk.id.casefold() for lr in reg.risks)
+        risk_ids.setdefault(reg.id, set()).update(lr.risk_id.casefold() for lr in reg.risks)
     first_seen: dict[str, LoadedRisk] = {}
     for reg in registers:
         for lr in reg.risks:
-            key = lr.risk.id.casefold()
+            key = lr.risk_id.casefold()
             if key in first_seen:
-                other = first_seen[key]
-                line, col = lr.source.locate(("id",))
+                line, col = lr.links.id_position
                 findings.append(
                     Finding(
                         lr.path,
                         line,
                         col,
                         "duplicate-id",
-                        f"risk ID {lr.risk.id!r} is also used by {other.path}",
-                        risk_id=lr.risk.id,
+                        f"risk ID {lr.risk_id!r} is also used by {first_seen[key].path}",
+                        risk_id=lr.risk_id,
                     )
                 )
             first_seen.setdefault(key, lr)
 
     for reg in registers:
-        settings = reg.settings
-        themes = {t.id for t in settings.themes}
-        committees = {c.id for c in settings.committees}
-        roles = {r.id for r in settings.roles}
-        levels = {a.id for a in settings.appetite_levels}
-        external = {e.id for e in settings.external_registers}
+        external = {e.id for e in reg.settings.external_registers}
         for lr in reg.risks:
-            risk, src, path = lr.risk, lr.source, lr.path
-
-            def bad(
-                loc: tuple[str | int, ...],
-                message: str,
-                hint: str | None = None,
-                _src: SourceMap = src,
-                _path: str = path,
-                _rid: str = risk.id,
-            ) -> None:
-                line, col = _src.locate(loc)
-                findings.append(Finding(_path, line, col, "unknown-reference", message, Level.ERROR, _rid, hint))
-
-            if risk.strategic_link not in themes:
-                bad(
-                    ("strategic_link",), f"unknown theme {risk.strategic_link!r}", _choices(risk.strategic_link, themes)
-                )
-            for i, committee in enumerate(risk.oversight):
-                if committee not in committees:
-                    bad(("oversight", i), f"unknown committee {committee!r}", _choices(committee, committees))
-            if risk.executive_lead not in roles:
-                bad(("executive_lead",), f"unknown role {risk.executive_lead!r}", _choices(risk.executive_lead, roles))
-            if risk.appetite.level not in levels:
-                bad(
-                    ("appetite", "level"),
-                    f"unknown appetite level {risk.appetite.level!r}",
-                    _choices(risk.appetite.level, levels),
-                )
-            action_ids: set[str] = set()
-            for kind in ("causes", "effects"):
-                for t_index, thread in enumerate(getattr(risk, kind)):
-                    for a_index, action in enumerate(thread.actions):
-                        if action.id in action_ids:
-                            line, col = src.locate((kind, t_index, "actions", a_index, "id"))
-                            findings.append(
-                                Finding(
-                                    path,
-                                    line,
-                                    col,
-                                    "duplicate-id",
-                                    f"action ID {action.id!r} is used twice",
-                                    risk_id=risk.id,
-                                )
-                            )
-                        action_ids.add(action.id)
-                        if action.owner is not None and action.owner not in roles:
-                            bad(
-                                (kind, t_index, "actions", a_index, "owner"),
-                                f"unknown role {action.owner!r}",
-                                _choices(action.owner, roles),
-                            )
-            for kind in ("causes", "effects"):
-                for t_index, thread in enumerate(getattr(risk, kind)):
-                    for gap_kind in ("control_gaps", "assurance_gaps"):
-                        for g_index, gap in enumerate(getattr(thread, gap_kind)):
-                            if isinstance(gap, Gap):
-                                for l_index, ref in enumerate(gap.actions):
-                                    if ref not in action_ids:
-                                        bad(
-                                            (kind, t_index, gap_kind, g_index, "actions", l_index),
-                                            f"unknown action {ref!r}",
-                                            _choices(ref, action_ids),
-                                        )
-            refs: list[tuple[tuple[str | int, ...], str]] = [
-                (("related_risks", i), ref) for i, ref in enumerate(risk.related_risks)
-            ]
-            if risk.merged_into is not None:
-                refs.append((("merged_into",), risk.merged_into))
-            for loc, ref in refs:
+            for line, col, ref in lr.links.references:
                 register_id, _, local = ref.rpartition(":")
                 register_id = register_id or reg.id
+                message: str | None = None
+                hint: str | None = None
                 if register_id in by_register:
                     if local.casefold() not in risk_ids[register_id]:
-                        bad(loc, f"no risk {local!r} in register {register_id!r}")
-                    elif local.casefold() == risk.id.casefold() and register_id == reg.id:
-                        bad(loc, "a risk cannot refer to itself")
+                        message = f"no risk {local!r} in register {register_id!r}"
+                    elif local.casefold() == lr.risk_id.casefold() and register_id == reg.id:
+                        message = "a risk cannot refer to itself"
                 elif register_id not in external:
-                    bad(
-                        loc,
-                        f"unknown register {register_id!r}",
-                        "declare it under `external_registers` in register.yaml, or check both registers together",
+                    message = f"unknown register {register_id!r}"
+                    hint = "declare it under `external_registers` in register.yaml, or check both registers together"
+                if message is not None:
+                    findings.append(
+                        Finding(lr.path, line, col, "unknown-reference", message, Level.ERROR, lr.risk_id, hint)
                     )
     return findings

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,9 @@ from bafctl.checks import (
 )
 from bafctl.checks._base import CheckContext, Rule, parse_doc
 from bafctl.findings import Finding, Level
-from bafctl.loader import LoadedRisk, Workspace
+from bafctl.loader import REGISTER_FILE, LoadedRegister, LoadedRisk, RiskAnalysis, Workspace
+from bafctl.models import RegisterSettings
+from bafctl.yamlio import SourceMap
 
 #: Every quality rule, in the order docs/rules.md lists them: scores and appetite,
 #: then controls, assurance and actions, then housekeeping.
@@ -102,27 +105,96 @@ def _active_silence(lr: LoadedRisk, rule_id: str, today: dt.date) -> tuple[str |
     return None, lapsed
 
 
-def _unknown_silences(workspace: Workspace) -> list[Finding]:
+def _unknown_silences(lr: LoadedRisk) -> list[Finding]:
     findings: list[Finding] = []
-    for _reg, lr in workspace.risks():
-        for index, silence in enumerate(getattr(lr.risk, "silenced", ())):
-            if silence.rule in RULES:
-                continue
-            close = difflib.get_close_matches(silence.rule, list(RULES), n=1)
-            line, col = lr.source.locate(("silenced", index, "rule"))
-            findings.append(
-                Finding(
-                    lr.path,
-                    line,
-                    col,
-                    UNKNOWN_RULE,
-                    f"silenced rule {silence.rule!r} does not exist",
-                    Level.WARNING,
-                    lr.risk.id,
-                    f"did you mean {close[0]!r}?" if close else "`bafctl check` lists rule IDs in docs/rules.md",
-                )
+    for index, silence in enumerate(getattr(lr.risk, "silenced", ())):
+        if silence.rule in RULES:
+            continue
+        close = difflib.get_close_matches(silence.rule, list(RULES), n=1)
+        line, col = lr.source.locate(("silenced", index, "rule"))
+        findings.append(
+            Finding(
+                lr.path,
+                line,
+                col,
+                UNKNOWN_RULE,
+                f"silenced rule {silence.rule!r} does not exist",
+                Level.WARNING,
+                lr.risk.id,
+                f"did you mean {close[0]!r}?" if close else "`bafctl check` lists rule IDs in docs/rules.md",
             )
+        )
     return findings
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """The enabled rules with their levels and options, worked out once a run."""
+
+    today: dt.date
+    rules: tuple[tuple[str, Rule, Level, Mapping[str, Any]], ...]
+
+    @classmethod
+    def of(
+        cls,
+        today: dt.date,
+        levels: Mapping[str, Level | None] | None,
+        options: Mapping[str, Mapping[str, Any]] | None,
+    ) -> _Plan:
+        levels = levels or {}
+        options = options or {}
+        enabled = []
+        for rule_id, rule in RULES.items():
+            level = levels.get(rule_id, rule.DEFAULT_LEVEL)
+            if level is not None:
+                enabled.append((rule_id, rule, level, {**rule.OPTIONS, **options.get(rule_id, {})}))
+        return cls(today, tuple(enabled))
+
+    @property
+    def key(self) -> str:
+        """Everything the findings depend on besides the risk and its register."""
+        shown = [[rule_id, level.value, dict(opts)] for rule_id, _rule, level, opts in self.rules]
+        return json.dumps([self.today.isoformat(), shown], sort_keys=True, default=str)
+
+    def check_risk(self, reg: LoadedRegister, lr: LoadedRisk) -> list[Finding]:
+        """Every rule's findings for one risk, with its silences applied."""
+        alone = Workspace([LoadedRegister(reg.root, reg.settings, reg.settings_path, reg.source, [lr])], [])
+        findings: list[Finding] = []
+        for rule_id, rule, level, opts in self.rules:
+            ctx = CheckContext(alone, self.today, opts)
+            for finding in rule.check(ctx):
+                stamped = dataclasses.replace(finding, rule=rule_id, level=level)
+                reason, lapsed = _active_silence(lr, rule_id, self.today)
+                if reason is not None:
+                    stamped = dataclasses.replace(stamped, suppressed=reason)
+                elif lapsed is not None:
+                    note = f"its silence lapsed on {lapsed.isoformat()}"
+                    hint = f"{stamped.hint}; {note}" if stamped.hint else note
+                    stamped = dataclasses.replace(stamped, hint=hint)
+                findings.append(stamped)
+        findings.extend(_unknown_silences(lr))
+        return findings
+
+    def analyse(self, settings: RegisterSettings, lr: LoadedRisk) -> tuple[Finding, ...]:
+        """:meth:`check_risk` as the loader calls it (:class:`bafctl.loader.RiskAnalysis`)."""
+        reg = LoadedRegister(".", settings, REGISTER_FILE, SourceMap())
+        return tuple(self.check_risk(reg, lr))
+
+
+def rule_analysis(
+    *,
+    today: dt.date,
+    levels: Mapping[str, Level | None] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RiskAnalysis:
+    """The quality rules as a loader analysis: run beside validation, cached per risk file.
+
+    Pass it to :func:`bafctl.loader.load_paths` and then call :func:`run_checks` with the
+    same arguments: the rules' findings come from the loader (from worker processes on a
+    cold load, from the cache on a warm one) instead of being worked out again.
+    """
+    plan = _Plan.of(today, levels, options)
+    return RiskAnalysis(plan.key, plan.analyse)
 
 
 def run_checks(
@@ -143,28 +215,16 @@ def run_checks(
     Returns:
         The findings in file order. A finding silenced for its risk (``silenced:`` in the
         risk file, with ``until`` not yet passed) is kept with ``suppressed`` set to the
-        recorded reason, so the summary still counts it.
+        recorded reason, so the summary still counts it. Every rule judges one risk with
+        its register's settings, so a risk loaded with :func:`rule_analysis` for the same
+        arguments already carries its findings.
     """
-    levels = levels or {}
-    options = options or {}
-    by_path = {lr.path: lr for _reg, lr in workspace.risks()}
+    plan = _Plan.of(today, levels, options)
+    key = plan.key
     findings: list[Finding] = []
-    for rule_id, rule in RULES.items():
-        level = levels.get(rule_id, rule.DEFAULT_LEVEL)
-        if level is None:
-            continue
-        ctx = CheckContext(workspace, today, {**rule.OPTIONS, **options.get(rule_id, {})})
-        for finding in rule.check(ctx):
-            stamped = dataclasses.replace(finding, rule=rule_id, level=level)
-            lr = by_path.get(finding.path)
-            if lr is not None:
-                reason, lapsed = _active_silence(lr, rule_id, today)
-                if reason is not None:
-                    stamped = dataclasses.replace(stamped, suppressed=reason)
-                elif lapsed is not None:
-                    note = f"its silence lapsed on {lapsed.isoformat()}"
-                    hint = f"{stamped.hint}; {note}" if stamped.hint else note
-                    stamped = dataclasses.replace(stamped, hint=hint)
-            findings.append(stamped)
-    findings.extend(_unknown_silences(workspace))
+    for reg, lr in workspace.risks():
+        if lr.analysis is not None and lr.analysis[0] == key:
+            findings.extend(lr.analysis[1])
+        else:
+            findings.extend(plan.check_risk(reg, lr))
     return sorted(findings)

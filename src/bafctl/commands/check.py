@@ -13,7 +13,7 @@ from bafctl.commands._support import PathsArg, disable_cache, err, handle_errors
 
 if TYPE_CHECKING:
     from bafctl.findings import Finding, Level
-    from bafctl.loader import Workspace
+    from bafctl.loader import RiskAnalysis, Workspace
     from bafctl.render.findings import RuleInfo
 
 
@@ -36,7 +36,7 @@ class FailOnChoice(StrEnum):
     never = "never"
 
 
-def _load(paths: list[Path]) -> Workspace:
+def _load(paths: list[Path], analysis: RiskAnalysis) -> Workspace:
     """Load the registers the paths name; files outside any register are skipped.
 
     The pre-commit hook passes every changed YAML file, including ones that are not
@@ -48,7 +48,7 @@ def _load(paths: list[Path]) -> Workspace:
     from bafctl.loader import Workspace, discover_register_roots, load_paths
 
     if not paths:
-        return load_paths([])
+        return load_paths([], analysis=analysis)
     kept: list[Path] = []
     for path in paths:
         if path.is_file() and not path.is_symlink():
@@ -60,7 +60,7 @@ def _load(paths: list[Path]) -> Workspace:
         kept.append(path)
     if not kept:
         return Workspace([], [], {})
-    return load_paths(kept)
+    return load_paths(kept, analysis=analysis)
 
 
 def _rule_infos(levels: dict[str, Level | None]) -> dict[str, RuleInfo]:
@@ -153,16 +153,17 @@ def check(
     if no_cache:
         disable_cache()
     with handle_errors():
-        from bafctl.checks import run_checks
+        from bafctl.checks import rule_analysis, run_checks
         from bafctl.config import FailOn, load_config
         from bafctl.findings import Level
 
         config = load_config(Path.cwd(), config_file)
         day = today(as_of_date or config.as_of)
-        workspace = _load(list(paths or []))
-        findings = sorted(
-            workspace.findings + run_checks(workspace, today=day, levels=config.levels, options=config.options)
-        )
+        # The rules run beside validation (in worker processes on a large cold load) and
+        # their findings are cached per file, so a warm check never rebuilds a risk.
+        levels, options = config.levels, config.options
+        workspace = _load(list(paths or []), rule_analysis(today=day, levels=levels, options=options))
+        findings = sorted(workspace.findings + run_checks(workspace, today=day, levels=levels, options=options))
         policy = FailOn(fail_on.value) if fail_on is not None else config.fail_on or FailOn.error
         failing = tuple(level for level in Level if policy.fails(level))
         chosen = output_format
