@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bafctl.cache import LazyModel, ValidationCache
 from bafctl.diff import RiskChange, WorkspaceDiff, diff_workspaces, load_problems, word_diff
 from bafctl.gitio import RevisionInfo
 from bafctl.loader import Workspace, load_paths, load_workspace
@@ -234,6 +236,38 @@ def test_actions_completed_redated_reassigned_added_and_overdue() -> None:
         ("A5", "removed", "Chief Finance Officer", None, None),
     ]
     assert [(r.risk_id, a.action_id, a.completed) for r, a in diff.closures] == [("BAF1", "A1", dt.date(2025, 11, 20))]
+
+
+def test_an_unchanged_file_still_reports_an_action_falling_overdue() -> None:
+    # The file is byte-identical at both revisions: only the dates moved on.
+    risks = [
+        risk_data("BAF1", DIGITAL, actions=[action("A3", "Recruit a CCIO", due=dt.date(2025, 12, 1))]),
+        risk_data("BAF2", DIGITAL, actions=[action("A4", "Already late in September", due=dt.date(2025, 8, 1))]),
+        risk_data("BAF3", DIGITAL, actions=[action("A5", "Due after this board", due=dt.date(2026, 3, 1))]),
+    ]
+    diff = compare(workspace(risks), workspace(risks))
+    assert [(r.risk_id, [(a.action_id, a.kind) for a in r.action_changes]) for r in diff.risks] == [
+        ("BAF1", [("A3", "overdue")])
+    ]
+    assert diff.unchanged == ("BAF2", "BAF3")
+
+
+def test_unchanged_files_are_compared_without_restoring_their_models(tmp_path: Path) -> None:
+    files = synthetic_register([risk_data("BAF1", DIGITAL), risk_data("BAF3", RESEARCH_OLD)])
+    old_files = {f"reg/{name}": text.encode() for name, text in files.items()}
+    new_files = dict(old_files)
+    new_files["reg/risks/baf3.yaml"] = new_files["reg/risks/baf3.yaml"].replace(
+        RESEARCH_OLD.encode(), RESEARCH_NEW.encode()
+    )
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    load_workspace(old_files, cache=cache)
+    load_workspace(new_files, cache=cache)
+    old, new = load_workspace(old_files, cache=cache), load_workspace(new_files, cache=cache)
+    diff = compare(old, new)
+    assert [(r.risk_id, r.change) for r in diff.risks] == [("BAF3", "changed")]
+    assert diff.unchanged == ("BAF1",)
+    restored = {lr.risk_id for ws in (old, new) for _, lr in ws.risks() if not isinstance(lr._risk, LazyModel)}
+    assert restored == {"BAF3"}
 
 
 def test_a_moved_file_is_the_same_risk() -> None:

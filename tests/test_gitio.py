@@ -273,3 +273,36 @@ def test_blob_reader_reads_many_and_caps_oversized_blobs(repo: GitRepo) -> None:
     with r.blob_reader() as reader:
         whole = reader.read(names[2])
         assert whole is not None and whole[1] == (repo.root / "reg/register.yaml").read_bytes()
+
+
+def test_two_revisions_read_a_shared_blob_once(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    requested: list[str] = []
+    real_read_many = gitio.BlobReader.read_many
+
+    def counting(self: gitio.BlobReader, names: list[str]):  # type: ignore[no-untyped-def]
+        requested.extend(names)
+        return real_read_many(self, names)
+
+    monkeypatch.setattr(gitio.BlobReader, "read_many", counting)
+    r = Repository.discover(repo.root)
+    blobs: dict[str, bytes] = {}
+    old = gitio.read_register_files(r, r.resolve("HEAD~1"), [], blobs=blobs)
+    new = gitio.read_register_files(r, r.resolve("HEAD"), [], blobs=blobs)
+    assert sorted(old) == ["reg/register.yaml", "reg/risks/baf1.yaml", "reg/risks/baf2.yaml"]
+    assert sorted(new) == ["reg/register.yaml", "reg/risks/baf1.yaml"]
+    assert new["reg/register.yaml"] == old["reg/register.yaml"]
+    # register.yaml is the same blob at both commits: asked for once; baf1.yaml changed.
+    assert len(requested) == len(set(requested)) == 4
+
+
+def test_workspaces_at_equal_one_revision_at_a_time(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(repo.root.parent / "cache"))
+    together = gitio.workspaces_at(["board-2025-09", "HEAD", WORKTREE], [], repo.root)
+    for _ in range(2):  # cold, then from the pack
+        again = gitio.workspaces_at(["board-2025-09", "HEAD", WORKTREE], [], repo.root)
+        for (ws, info), (ws2, info2) in zip(together, again, strict=True):
+            assert info == info2
+            assert [(lr.path, lr.risk) for _, lr in ws.risks()] == [(lr.path, lr.risk) for _, lr in ws2.risks()]
+    for revision, (ws, _info) in zip(["board-2025-09", "HEAD", WORKTREE], together, strict=True):
+        alone, _ = workspace_at(revision, [], repo.root)
+        assert [(lr.path, lr.risk) for _, lr in alone.risks()] == [(lr.path, lr.risk) for _, lr in ws.risks()]

@@ -695,8 +695,9 @@ def diff_workspaces(
     than reported as added or removed (the loader's findings say why).
     """
     since = old_date or today
-    before = {lr.risk.id.casefold(): (reg, lr) for reg, lr in old.risks()}
-    after = {lr.risk.id.casefold(): (reg, lr) for reg, lr in new.risks()}
+    before = {lr.risk_id.casefold(): (reg, lr) for reg, lr in old.risks()}
+    after = {lr.risk_id.casefold(): (reg, lr) for reg, lr in new.risks()}
+    same_settings = _SameSettings()
     broken_before, broken_after = _unloaded(old), _unloaded(new)
     changes: list[RiskChange] = []
     unchanged: list[str] = []
@@ -709,6 +710,10 @@ def diff_workspaces(
                 not_compared.append(NotCompared(lr.risk.id, "old", broken_path))
             else:
                 changes.append(RiskChange(lr.risk.id, "added", None, _snapshot(reg, lr)))
+            continue
+        old_reg, old_lr = before[key]
+        if same_settings(old_reg, reg) and _unchanged_file(old_lr, lr, today=today, since=since):
+            unchanged.append(lr.risk_id)
             continue
         change = _compare_risk(before[key], (reg, lr), today=today, since=since)
         if change is None:
@@ -732,6 +737,32 @@ def diff_workspaces(
         not_compared=tuple(sorted(not_compared, key=lambda n: _natural_key(n.risk_id))),
         today=today,
     )
+
+
+class _SameSettings:
+    """Whether two registers' settings are equal, worked out once per pair of registers."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, int], bool] = {}
+
+    def __call__(self, old: LoadedRegister, new: LoadedRegister) -> bool:
+        pair = (id(old), id(new))
+        if pair not in self._seen:
+            self._seen[pair] = old.id == new.id and old.settings == new.settings
+        return self._seen[pair]
+
+
+def _unchanged_file(old: LoadedRisk, new: LoadedRisk, *, today: dt.date, since: dt.date) -> bool:
+    """True when a risk cannot have changed: same bytes, same place, same register settings.
+
+    Most risks are untouched between two board meetings: comparing their contents'
+    digests spares unpickling and comparing their models (issue 7: ``diff`` of 5,000
+    risks). An unchanged open action can still fall overdue between the two dates, so a
+    file with an action due in that window is compared in full.
+    """
+    if old.content is None or old.content != new.content or old.path != new.path:
+        return False
+    return not any(since <= due < today for due in new.facts.open_action_dues)
 
 
 def _compare_risk(

@@ -50,7 +50,7 @@ class LoadedRisk:
     (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
     """
 
-    __slots__ = ("_risk", "analysis", "content", "links", "path", "register_id", "risk_id", "source")
+    __slots__ = ("_risk", "analysis", "content", "facts", "path", "register_id", "risk_id", "source")
 
     def __init__(
         self,
@@ -60,7 +60,7 @@ class LoadedRisk:
         register_id: str,
         *,
         risk_id: str | None = None,
-        links: RiskLinks | None = None,
+        facts: RiskFacts | None = None,
         content: bytes | None = None,
         analysis: tuple[str, list[Finding]] | None = None,
     ) -> None:
@@ -70,8 +70,8 @@ class LoadedRisk:
         self.register_id = register_id
         #: The risk's ID (the model's, without unpickling it).
         self.risk_id: str = risk_id if risk_id is not None else self.risk.id
-        #: Its ID's position and its references to other risks.
-        self.links: RiskLinks = links if links is not None else _links_of(self.risk, source)
+        #: What the checks across risks and ``diff`` read without unpickling the model.
+        self.facts: RiskFacts = facts if facts is not None else _facts_of(self.risk, source)
         #: SHA-256 of the file's bytes: equal contents, equal risks (``diff``).
         self.content = content
         #: (analysis key, findings) computed by the loader (:class:`RiskAnalysis`).
@@ -152,7 +152,7 @@ class _Validated:
     source: SourceMap
     findings: tuple[Finding, ...]
     parsed_ok: bool
-    links: RiskLinks | None = None
+    facts: RiskFacts | None = None
 
 
 @dataclass
@@ -747,15 +747,15 @@ def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
     risk_id = _risk_id_of(parsed)
     findings = _yaml_findings(parsed, "", risk_id)
     model: Risk | None = None
-    links: RiskLinks | None = None
+    facts: RiskFacts | None = None
     if parsed.ok:
         model, errors = _validate(Risk, parsed, "", risk_id)
         findings += errors
         if model is not None:
-            links = _links_of(model, parsed.source)
+            facts = _facts_of(model, parsed.source)
             if settings is not None:
                 findings += _settings_references(settings, model, parsed.source, "")
-    return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, links)
+    return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, facts)
 
 
 def _run_job(job: _Job, cached: _Validated | None) -> tuple[_Validated, tuple[Finding, ...] | None]:
@@ -763,7 +763,7 @@ def _run_job(job: _Job, cached: _Validated | None) -> tuple[_Validated, tuple[Fi
     result = cached if cached is not None and not job.need_validation else _compute_risk(job.data, settings)
     analysis: tuple[Finding, ...] | None = None
     if job.need_analysis and _ANALYSIS and settings is not None and result.model is not None:
-        lr = LoadedRisk("", result.model, result.source, settings.info.id, risk_id=result.risk_id, links=result.links)
+        lr = LoadedRisk("", result.model, result.source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
         analysis = _ANALYSIS[0].run(settings, lr)
     return result, analysis
 
@@ -872,7 +872,7 @@ def load_workspace(
                     result.source,
                     reg.id,
                     risk_id=result.risk_id,
-                    links=result.links,
+                    facts=result.facts,
                     content=jobs[path].digest if path in jobs else _digest(files[path]),
                     analysis=(analysis.key, _at(found, path)) if found is not None and analysis else None,
                 )
@@ -1137,25 +1137,28 @@ def _choices(value: str, known: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
-class RiskLinks:
-    """What the checks across risks need of one risk, kept apart from its model.
+class RiskFacts:
+    """What is read of every risk of a large register, kept apart from its model.
 
     Cached with the validated file, so duplicate IDs and references between risks are
-    checked without unpickling a single model (issue 7).
+    checked, and ``diff`` passes over unchanged files, without unpickling a model (issue 7).
     """
 
     id_position: tuple[int, int]
     references: tuple[tuple[int, int, str], ...]
     """``related_risks`` then ``merged_into``: (line, column, reference as written)."""
+    open_action_dues: tuple[dt.date, ...] = ()
+    """Due dates of its open actions: an unchanged file's actions can still fall overdue."""
 
 
-def _links_of(risk: Risk, source: SourceMap) -> RiskLinks:
+def _facts_of(risk: Risk, source: SourceMap) -> RiskFacts:
     refs: list[tuple[tuple[str | int, ...], str]] = [
         (("related_risks", i), ref) for i, ref in enumerate(risk.related_risks)
     ]
     if risk.merged_into is not None:
         refs.append((("merged_into",), risk.merged_into))
-    return RiskLinks(source.locate(("id",)), tuple((*source.locate(loc), ref) for loc, ref in refs))
+    dues = tuple(sorted({a.due for a in risk.actions if a.status.is_open and a.due is not None}))
+    return RiskFacts(source.locate(("id",)), tuple((*source.locate(loc), ref) for loc, ref in refs), dues)
 
 
 def _settings_references(  # noqa: C901
@@ -1219,7 +1222,7 @@ def _settings_references(  # noqa: C901
 
 
 def _check_links(registers: list[LoadedRegister]) -> list[Finding]:
-    """Duplicate register and risk IDs, and references between risks (from :class:`RiskLinks`)."""
+    """Duplicate register and risk IDs, and references between risks (from :class:`RiskFacts`)."""
     findings: list[Finding] = []
     by_register: dict[str, LoadedRegister] = {}
     for reg in registers:
@@ -1244,7 +1247,7 @@ def _check_links(registers: list[LoadedRegister]) -> list[Finding]:
         for lr in reg.risks:
             key = lr.risk_id.casefold()
             if key in first_seen:
-                line, col = lr.links.id_position
+                line, col = lr.facts.id_position
                 findings.append(
                     Finding(
                         lr.path,
@@ -1260,7 +1263,7 @@ def _check_links(registers: list[LoadedRegister]) -> list[Finding]:
     for reg in registers:
         external = {e.id for e in reg.settings.external_registers}
         for lr in reg.risks:
-            for line, col, ref in lr.links.references:
+            for line, col, ref in lr.facts.references:
                 register_id, _, local = ref.rpartition(":")
                 register_id = register_id or reg.id
                 message: str | None = None

@@ -100,8 +100,7 @@ def diff(
             repo.resolve(rev)  # report a bad second revision before reading the first
         old_rev = revs[0] if revs else "HEAD"
         new_rev = revs[1] if len(revs) == 2 else gitio.WORKTREE
-        old_ws, old_info = gitio.workspace_at(old_rev, paths, cwd)
-        new_ws, new_info = gitio.workspace_at(new_rev, paths, cwd)
+        (old_ws, old_info), (new_ws, new_info) = gitio.workspaces_at([old_rev, new_rev], paths, cwd)
         if not old_ws.files and not new_ws.files:
             where = ", ".join(str(p) for p in paths) or "the repository"
             raise RegisterNotFoundError(
