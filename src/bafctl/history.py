@@ -180,8 +180,8 @@ class _Tracer:
         workspace = load_workspace({reg_path: reg_bytes, path: data}, cache=self.store)
         for reg, lr in workspace.risks():
             if lr.path == path:
-                if lr.risk.id.casefold() != self.key:
-                    return _Loaded(None, lr.risk.id)
+                if lr.risk_id.casefold() != self.key:
+                    return _Loaded(None, lr.risk_id)
                 risk, settings = lr.risk, reg.settings
                 scores = {name: Cxl.of(getattr(risk.assessments, name)) for name in ASSESSMENTS}
                 state = RiskState(

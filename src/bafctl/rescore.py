@@ -443,7 +443,7 @@ def _find(workspace: Workspace, files: Mapping[str, bytes], risk_id: str) -> tup
     wanted = risk_id.casefold()
     # Loaded risks name themselves; only files that did not load are parsed again here
     # (parsing every file of a 5,000-risk register cost most of a rescore).
-    loaded = {lr.path: lr.risk.id for _, lr in workspace.risks()}
+    loaded = {lr.path: lr.risk_id for _, lr in workspace.risks()}
     unloaded = [p for p in workspace.files if p not in loaded and PurePosixPath(p).name != REGISTER_FILE]
     holders = sorted(
         [path for path, ident in loaded.items() if ident.casefold() == wanted]
@@ -460,7 +460,7 @@ def _find(workspace: Workspace, files: Mapping[str, bytes], risk_id: str) -> tup
             if not workspace.files[path].ok and line.search(files[path].decode("utf-8", errors="replace"))
         )
     if not holders:
-        known = sorted(lr.risk.id for _, lr in workspace.risks())
+        known = sorted(lr.risk_id for _, lr in workspace.risks())
         close = difflib.get_close_matches(risk_id, known, n=1, cutoff=0.6)
         hint = f": did you mean {close[0]}?" if close else (f" (known: {', '.join(known[:12])})" if known else "")
         raise RiskNotFoundError(f"no risk {risk_id!r} in the registers read{hint}")
