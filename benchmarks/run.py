@@ -347,7 +347,9 @@ class Bench:
             k: v
             for k, v in os.environ.items()
             if (not k.startswith(("GIT_", "BAFCTL_")) or k == "BAFCTL_CACHE_MAX_MB")
-            and k not in ("PYTHONPATH", "TYPER_USE_RICH")
+            # An installed package has its bytecode compiled; without it (this sandbox sets
+            # PYTHONDONTWRITEBYTECODE) every run would compile bafctl's source again.
+            and k not in ("PYTHONPATH", "TYPER_USE_RICH", "PYTHONDONTWRITEBYTECODE")
         }
         env.update(
             {

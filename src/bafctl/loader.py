@@ -806,6 +806,9 @@ def _run_jobs(jobs: dict[str, _Job], cached: dict[str, _Validated]) -> dict[str,
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # Models build their validators on first use (models.py, defer_build): build the
+        # risk's once here, not once in every worker.
+        Risk.model_rebuild()
         # fork: workers start with bafctl imported and the settings in _SETTINGS.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for path, result in zip(

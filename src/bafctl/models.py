@@ -57,7 +57,10 @@ Score = Annotated[int, Field(ge=1, le=25)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, validate_by_name=True)
+    # defer_build: a validator is built on first validation, not at import. A warm
+    # `bafctl check` validates nothing (its results come from the cache), and building
+    # every model's validator at import cost about 40 ms of each run (issue 7).
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, validate_by_name=True, defer_build=True)
 
 
 # ---------------------------------------------------------------------------

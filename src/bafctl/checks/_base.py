@@ -13,8 +13,9 @@ A rule is a module with:
 Rules never read files, git or the clock: everything comes from the
 :class:`CheckContext`. A rule judges one risk with its register's settings: the runner
 hands it each risk alone (so the findings can be cached per risk file, issue 7); a check
-across risks belongs in the loader (:func:`bafctl.loader._check_links`). The runner (:func:`bafctl.checks.run_checks`), not the rule,
-stamps the rule ID and level on each finding and applies the risk's silences.
+across risks belongs in the loader (:func:`bafctl.loader._check_links`). The runner
+(:func:`bafctl.checks.run_checks`), not the rule, stamps the rule ID and level on each
+finding and applies the risk's silences.
 
 Docstring examples
 ------------------
