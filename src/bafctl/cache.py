@@ -200,19 +200,24 @@ def dumps(value: Any) -> bytes:
 
 
 def encode_source_map(source: SourceMap) -> bytes:
-    """A compact encoding of a source map: its two dictionaries pickled, zlib-compressed.
+    """A compact encoding of a source map: flat tuples through marshal, zlib-compressed.
 
-    Measured on BAF-sized risks: 5.3 KB and 0.34 ms to decode, against 5.6 KB and 0.41 ms
-    for a path table of flat integers through marshal (the C unpickler builds the 400
-    spans faster than a Python loop can) and 18 KB for the bare pickle.
+    Measured on BAF-sized risks (900 spans): 0.3 ms to encode and 5.4 KB, against 0.54 ms
+    and 5.3 KB for pickling the Span objects. Encoding runs for every risk a worker
+    process validates, decoding only for risks whose findings need a position.
     """
-    return zlib.compress(pickle.dumps((source.values, source.keys), protocol=pickle.HIGHEST_PROTOCOL), 1)
+    values = [(path, s.line, s.col, s.start, s.end, s.style) for path, s in source.values.items()]
+    keys = [(path, s.line, s.col, s.start, s.end, s.style) for path, s in source.keys.items()]
+    return zlib.compress(marshal.dumps((values, keys)), 1)
 
 
 def decode_source_map(packed: bytes) -> tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]]:
     """The ``values`` and ``keys`` dictionaries of an encoded source map."""
-    values, keys = pickle.loads(zlib.decompress(packed))
-    return values, keys
+    values, keys = marshal.loads(zlib.decompress(packed))
+    return (
+        {path: Span(line, col, start, end, style) for path, line, col, start, end, style in values},
+        {path: Span(line, col, start, end, style) for path, line, col, start, end, style in keys},
+    )
 
 
 class LazySourceMap(SourceMap):
