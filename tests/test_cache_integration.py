@@ -176,3 +176,23 @@ def test_parallel_rule_findings_equal_serial_ones(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BAFCTL_WORKERS", "2")
     assert _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF))) == serial
     assert serial == _checked(load_workspace(files))
+
+
+def test_rules_over_cached_risks_run_in_workers_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new day: validation comes from the cache, the rules run again (in workers when many)."""
+    files = {f"reg/{p.relative_to(GROUP_BAF).as_posix()}": p.read_bytes() for p in GROUP_BAF.rglob("*.yaml")}
+    later = dt.date(2026, 9, 1)
+    expected = _checked(load_workspace(files), later)
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    load_workspace(files, cache=cache, analysis=rule_analysis(today=_AS_OF))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setenv("BAFCTL_WORKERS", "2")
+
+    def refuse(data: bytes, **kwargs: Any) -> yamlio.ParsedYaml:
+        raise AssertionError("a cached risk was parsed again")  # in the workers too: they fork with the patch
+
+    monkeypatch.setattr(loader, "parse_yaml", refuse)
+    next_day = load_workspace(files, cache=cache, analysis=rule_analysis(today=later))
+    assert _checked(next_day, later) == expected
+    # The rules read each cached model once and did not keep it.
+    assert all(isinstance(lr._risk, LazyModel) and not lr._risk.is_loaded for _, lr in next_day.risks())

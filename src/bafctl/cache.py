@@ -302,6 +302,13 @@ class LazyModel:
             self._model = pickle.loads(self._packed)
         return self._model
 
+    def peek(self) -> Any:
+        """The model, without keeping it: for a one-off read of a large register's risk."""
+        if self._model is not None:
+            return self._model
+        assert self._packed is not None
+        return pickle.loads(self._packed)
+
     @property
     def is_loaded(self) -> bool:
         """True once the model is in memory."""

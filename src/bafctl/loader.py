@@ -700,14 +700,15 @@ class RiskAnalysis:
 
 @dataclass(frozen=True)
 class _Job:
-    """One risk file to validate: what the worker needs, path-free."""
+    """One risk file to validate, or to analyse: what the worker needs, path-free."""
 
     data: bytes
     digest: bytes
     folder: str
     """Its register folder: the worker finds the settings in :data:`_SETTINGS`."""
-    need_validation: bool
     need_analysis: bool
+    cached: _Validated | None = None
+    """Already validated (from the cache): only the analysis is missing."""
 
 
 #: The register settings of the load in progress, by folder, and its analysis: set before
@@ -758,17 +759,25 @@ def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
     return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, facts)
 
 
-def _run_job(job: _Job, cached: _Validated | None) -> tuple[_Validated, tuple[Finding, ...] | None]:
+def _run_job(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
     settings, _digest = _SETTINGS[job.folder]
-    result = cached if cached is not None and not job.need_validation else _compute_risk(job.data, settings)
+    result = job.cached if job.cached is not None else _compute_risk(job.data, settings)
     analysis: tuple[Finding, ...] | None = None
     if job.need_analysis and _ANALYSIS and settings is not None and result.model is not None:
-        lr = LoadedRisk("", result.model, result.source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
+        # A cached model is read for the rules and not kept: the workspace keeps it packed.
+        model = result.model.peek() if isinstance(result.model, _lazy_model_type()) else result.model
+        lr = LoadedRisk("", model, result.source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
         analysis = _ANALYSIS[0].run(settings, lr)
     return result, analysis
 
 
-def _run_job_packed(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
+def _lazy_model_type() -> type[LazyModel]:
+    from bafctl.cache import LazyModel
+
+    return LazyModel
+
+
+def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] | None]:
     """:func:`_run_job` in a worker process: model and positions packed to cross the pipe.
 
     The parent receives bytes and unpickles a model only if it reads it, so a 5,000-risk
@@ -776,7 +785,9 @@ def _run_job_packed(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
     """
     from bafctl.cache import LazyModel, LazySourceMap
 
-    result, analysis = _run_job(job, None)
+    result, analysis = _run_job(job)
+    if job.cached is not None:
+        return None, analysis  # the parent has the validated risk already
     model = None if result.model is None else LazyModel.of(result.model)
     return dataclasses.replace(result, model=model, source=LazySourceMap.of(result.source)), analysis
 
@@ -797,28 +808,26 @@ def _workers(jobs: int) -> int:
     return max(1, min(wanted or available, available, 8))
 
 
-def _run_jobs(jobs: dict[str, _Job], cached: dict[str, _Validated]) -> dict[str, tuple[_Validated, Any]]:
-    """Run every job, in worker processes when many files need parsing (issue 7)."""
-    parse = [path for path, job in jobs.items() if job.need_validation]
-    workers = _workers(len(parse))
-    results: dict[str, tuple[_Validated, Any]] = {}
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+def _run_jobs(jobs: dict[str, _Job]) -> dict[str, tuple[_Validated | None, tuple[Finding, ...] | None]]:
+    """Run every job, in worker processes when there are many (issue 7).
 
-        # Models build their validators on first use (models.py, defer_build): build the
-        # risk's once here, not once in every worker.
-        Risk.model_rebuild()
-        # fork: workers start with bafctl imported and the settings in _SETTINGS.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for path, result in zip(
-                parse, pool.map(_run_job_packed, [jobs[p] for p in parse], chunksize=32), strict=True
-            ):
-                results[path] = result
-    for path, job in jobs.items():
-        if path not in results:
-            results[path] = _run_job(job, cached.get(path))
-    return results
+    A job parses and validates a file, or (on a new day, or with other rule options)
+    runs the rules over a cached risk: both are worth spreading over the cores.
+    """
+    paths = list(jobs)
+    if _workers(len(paths)) == 1:
+        return {path: _run_job(jobs[path]) for path in paths}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Models build their validators on first use (models.py, defer_build): build the
+    # risk's once here, not once in every worker.
+    Risk.model_rebuild()
+    # fork: workers start with bafctl imported and the settings in _SETTINGS.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(_workers(len(paths)), mp_context=context) as pool:
+        results = pool.map(_run_job_packed, [jobs[p] for p in paths], chunksize=32)
+        return dict(zip(paths, results, strict=True))
 
 
 def load_workspace(
@@ -843,11 +852,11 @@ def load_workspace(
     try:
         jobs, cached, analyses = _plan(files, risk_files, cache, analysis)
         _ANALYSIS[:] = [analysis] if analysis is not None else []
-        computed = _run_jobs(jobs, cached)
+        computed = _run_jobs(jobs)
         for path, (result, found) in computed.items():
             job = jobs[path]
             settings_digest = _SETTINGS[job.folder][1]
-            if job.need_validation:
+            if job.cached is None and result is not None:
                 cached[path] = result
                 if cache is not None:
                     context = _settings_context(settings_digest)
@@ -957,7 +966,7 @@ def _plan(
             hit = cache.get(data, _settings_context(settings_digest), digest=digest) if cache is not None else None
             if not isinstance(hit, _Validated):
                 need = analysis is not None and settings is not None
-                jobs[path] = _Job(data, digest, folder, need_validation=True, need_analysis=need)
+                jobs[path] = _Job(data, digest, folder, need_analysis=need)
                 continue
             cached[path] = hit
             if analysis is None or settings is None or hit.model is None:
@@ -967,7 +976,7 @@ def _plan(
             if isinstance(found, tuple):
                 analyses[path] = found
             else:
-                jobs[path] = _Job(data, digest, folder, need_validation=False, need_analysis=True)
+                jobs[path] = _Job(data, digest, folder, need_analysis=True, cached=hit)
     return jobs, cached, analyses
 
 
