@@ -8,21 +8,42 @@ when the general code could not have decided otherwise; these tests hold that pr
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bafctl import yamlio
 from bafctl.yamlio import (
     _BAD_CHAR,
     _BAD_CHARS,
+    _BOOLS,
+    _DATE,
+    _FLOAT,
+    _INT,
     _NBSP_SYNTAX,
+    _NULLS,
+    _NUMBER_START,
+    _SPECIAL_FLOAT,
+    ParsedYaml,
     SourceMap,
     Span,
+    _Composer,
+    _PathCache,
     _surely_clean,
+    escape_problem,
     parse_yaml,
+    resolve_plain,
 )
+
+PARSERS = ["c", "pure"] if yamlio.DEFAULT_PARSER == "c" else ["pure"]
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 #: Every character the pre-checks report, one at a time (91 code points and NBSP).
 REPORTED = [chr(code) for code in range(0x110000) if _BAD_CHAR.match(chr(code))] + ["\t", "\u00a0"]
@@ -86,3 +107,138 @@ def test_source_maps_pickle_and_compare() -> None:
     assert isinstance(restored, SourceMap)
     assert restored == parsed.source
     assert restored.values[("causes", 0, "text")] == Span(4, 11, 39, 48, "'")
+
+
+# ---------------------------------------------------------------------------
+# Composition: the hot loop decides as feed() alone does
+# ---------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with every type spelled out (True is not 1, 1.0 is not 1), order kept."""
+    if isinstance(value, dict):
+        return ("dict", [(_canonical(k), _canonical(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_canonical(v) for v in value])
+    if isinstance(value, float) and math.isnan(value):
+        return ("float", "nan")
+    return (type(value).__name__, value)
+
+
+def _result(parsed: ParsedYaml) -> Any:
+    return (
+        _canonical(parsed.value),
+        _canonical(parsed.partial),
+        [(path, tuple(span), type(span)) for path, span in parsed.source.values.items()],
+        [(path, tuple(span), type(span)) for path, span in parsed.source.keys.items()],
+        parsed.problems,
+        parsed.warnings,
+    )
+
+
+def _feed_every_event(self: _Composer, next_event: Callable[[], Any]) -> None:
+    while (event := next_event()) is not None:
+        self.feed(event)
+        if self.stopped:
+            return
+
+
+def _both_ways(data: bytes, parser: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    yield _result(parse_yaml(data, parser=parser))
+    with monkeypatch.context() as patch:
+        patch.setattr(_Composer, "compose", _feed_every_event)
+        yield _result(parse_yaml(data, parser=parser))
+
+
+CORPUS_FILES = sorted(CORPUS.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize("file", CORPUS_FILES, ids=[f.name for f in CORPUS_FILES])
+def test_composing_the_corpus_matches_feeding_every_event(
+    file: Path, parser: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, general = _both_ways(file.read_bytes(), parser, monkeypatch)
+    assert fast == general
+
+
+YAML_PIECES = st.sampled_from(
+    ["a", "b", "id", ": ", ":", "- ", "  ", "\n", "#", " #x", "'", '"', "\\n", "&x ", "*x", "!t ", "<<", "? ",
+     "[", "]", "{", "}", ", ", "|", ">", "0", "010", "1.5", "1e3", ".inf", "2026-01-15", "2026-02-30", "~",
+     "null", "true", "No", "\u00e9", "---\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.lists(YAML_PIECES, max_size=40).map("".join))
+def test_composing_yaml_like_text_matches_feeding_every_event(text: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for parser in PARSERS:
+            fast, general = _both_ways(text.encode(), parser, monkeypatch)
+            assert fast == general
+
+
+def test_paths_are_shared_between_files_and_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b"a:\n  b: [1, 2]\nc: 3\n"
+    first, second = parse_yaml(data).source, parse_yaml(data).source
+    assert all(p is q for p, q in zip(first.values, second.values, strict=True))
+    monkeypatch.setattr(yamlio, "_PATHS", _PathCache(limit=2))
+    bounded = parse_yaml(data)
+    assert list(bounded.source.values) == [(), ("a",), ("a", "b"), ("a", "b", 0), ("a", "b", 1), ("c",)]
+    assert _result(bounded) == _result(parse_yaml(data))
+    assert yamlio._PATHS._room == 0
+
+
+# ---------------------------------------------------------------------------
+# Scalars: the first-character test and the backslash test
+# ---------------------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list("+-.0123456789eE_:xoTtrueFfalsNnI~ a\u00e9\uff11")), max_size=12))
+def test_only_a_number_start_can_be_a_number_or_a_date(text: str) -> None:
+    if text[:1] in _NUMBER_START:
+        return
+    assert not any(p.fullmatch(text) for p in (_INT, _FLOAT, _SPECIAL_FLOAT, _DATE))
+    expected = None if text in _NULLS else _BOOLS.get(text, text)
+    assert _canonical(resolve_plain(text)) == _canonical(expected)
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("12", 12), ("-0.5", -0.5), ("+1e3", 1000.0), ("2026-01-15", dt.date(2026, 1, 15)), ("1.2.3", "1.2.3")],
+)
+def test_numbers_and_dates_still_take_the_full_rules(written: str, value: Any) -> None:
+    assert _canonical(resolve_plain(written)) == _canonical(value)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.sampled_from(["k: ", '"', "\\", "n", "x41", '\\"', "! ", "&a ", "\n", "  ", "- ", "a"]), max_size=16
+    ).map("".join)
+)
+def test_a_double_quoted_scalar_without_backslash_has_no_escape_problem(text: str) -> None:
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    parser = CParser(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            if getattr(event, "style", None) == '"':
+                start, end = event.start_mark.index, event.end_mark.index
+                if text.find("\\", start, end) < 0:
+                    assert escape_problem(text, start) is None
+    except Exception:  # noqa: BLE001 - a parser error ends the events; the scalars before it count
+        pass
+    finally:
+        parser.dispose()
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize(
+    ("data", "col"),
+    [(b'k: "\\q"\n', 5), (b'k: "ab\\q"\n', 7), (b'"\\q": 1\n', 2), (b'k: ["\\q"]\n', 6), (b'k: "\\x07"\n', 5)],
+)
+def test_an_escape_next_to_either_quote_is_found(data: bytes, col: int, parser: str) -> None:
+    problems = parse_yaml(data, parser=parser).problems
+    assert [(p.line, p.col, p.rule) for p in problems] == [(1, col, "yaml-escape")]
