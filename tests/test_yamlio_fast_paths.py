@@ -9,6 +9,7 @@ when the general code could not have decided otherwise; these tests hold that pr
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import pickle
 from collections.abc import Callable, Iterator
@@ -210,6 +211,30 @@ def test_only_a_number_start_can_be_a_number_or_a_date(text: str) -> None:
 )
 def test_numbers_and_dates_still_take_the_full_rules(written: str, value: Any) -> None:
     assert _canonical(resolve_plain(written)) == _canonical(value)
+
+
+@pytest.mark.parametrize("year", [0, 1, 1900, 2000, 2024, 2100, 9999])
+def test_a_date_is_read_as_date_of_its_three_parts_would(year: int) -> None:
+    for month, day in itertools.product(range(100), range(100)):
+        written = f"{year:04d}-{month:02d}-{day:02d}"
+        try:
+            expected: Any = dt.date(year, month, day)
+        except ValueError:
+            expected = "not a real date"
+        try:
+            got = resolve_plain(written)
+        except ValueError as exc:
+            got = "not a real date" if str(exc) == f"{written} is not a real date" else exc
+        assert got == expected, written
+
+
+def test_unsigned_integers_keep_the_integer_rules() -> None:
+    assert _canonical([resolve_plain(w) for w in ("0", "7", "25", "+25", "-0")]) == _canonical([0, 7, 25, 25, 0])
+    for written, message in [("007", "leading zero"), ("1" * 19, "19 digits"), ("-01", "leading zero")]:
+        with pytest.raises(ValueError, match=message):
+            resolve_plain(written)
+    assert resolve_plain("\u00b2") == "\u00b2"  # a digit to str.isdigit, text to YAML
+    assert resolve_plain("\uff11\uff12") == "\uff11\uff12"
 
 
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
