@@ -1,8 +1,8 @@
 """Micro-benchmark of bafctl.cache: cold vs warm cost per risk, per-entry files vs packs.
 
-The loader is not wired to the cache yet, so this measures the cache as the loader will
-use it: the value cached per risk file is ``(LazySourceMap, Risk, findings)``, exactly
-what :func:`bafctl.loader.load_workspace` computes for a file.
+The value cached per risk file here is ``(LazyModel, findings)``: the model kept pickled
+until read, as :func:`bafctl.loader.load_workspace` caches it (positions are not cached:
+the loader rebuilds them from the file's bytes when a finding needs one).
 
     python benchmarks/cache_micro.py --count 5000 [--json out.json]
 
@@ -40,13 +40,13 @@ def _read(folder: Path) -> dict[str, bytes]:
 
 
 def _cold(data: bytes) -> Any:
-    from bafctl.cache import LazySourceMap
+    from bafctl.cache import LazyModel
     from bafctl.models import Risk
     from bafctl.yamlio import parse_yaml
 
     parsed = parse_yaml(data)
     risk = Risk.model_validate(parsed.value)
-    return (LazySourceMap.of(parsed.source), risk, [])
+    return (LazyModel.of(risk), [])
 
 
 def _timed(fn: Callable[[], object], repeat: int, *, gc_off: bool) -> float:

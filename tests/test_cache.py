@@ -14,13 +14,11 @@ import pytest
 from bafctl import cache as cache_module
 from bafctl.cache import (
     CACHE_DIR_ENV,
-    LazySourceMap,
+    LazyModel,
     ValidationCache,
     code_fingerprint,
-    decode_source_map,
     default_cache_dir,
     dumps,
-    encode_source_map,
 )
 from bafctl.findings import Finding, Level
 from bafctl.models import Risk
@@ -95,7 +93,7 @@ def entry_files(cache: ValidationCache[Any]) -> list[Path]:
 
 def test_real_loader_values_round_trip(cache: ValidationCache[Any]) -> None:
     source, risk, findings = real_value()
-    cache.put(RISK_YAML, "risk", (LazySourceMap.of(source), risk, findings))
+    cache.put(RISK_YAML, "risk", (source, risk, findings))
     got = cache.get(RISK_YAML, "risk")
     assert got is not None
     got_source, got_risk, got_findings = got
@@ -125,25 +123,17 @@ def test_restored_models_are_frozen_and_equal_to_validated_ones(cache: Validatio
         got.id = "OTHER"
 
 
-def test_lazy_source_map_decodes_only_when_asked() -> None:
-    source, _, _ = real_value()
-    lazy = LazySourceMap.of(source)
-    assert "not decoded" in repr(lazy)
-    assert LazySourceMap.of(lazy) is lazy
-    assert lazy.locate(("causes", 0, "controls", 1)) == source.locate(("causes", 0, "controls", 1))
-    assert "not decoded" not in repr(lazy)
-    assert decode_source_map(encode_source_map(source)) == (source.values, source.keys)
-    # A modified lazy map pickles its modification.
-    lazy.values = {}
-    restored = pickle.loads(pickle.dumps(lazy))
-    assert restored.values == {}
-    assert restored.keys == source.keys
-    assert lazy != object()
-
-
-def test_compact_source_map_is_much_smaller_than_a_pickle() -> None:
-    source, _, _ = real_value()
-    assert len(encode_source_map(source)) * 2 < len(pickle.dumps(source))
+def test_lazy_model_unpickles_on_first_read(cache: ValidationCache[Any]) -> None:
+    _, risk, _ = real_value()
+    cache.put(RISK_YAML, "risk", LazyModel.of(risk))
+    lazy = cache.get(RISK_YAML, "risk")
+    assert isinstance(lazy, LazyModel)
+    assert not lazy.is_loaded
+    assert lazy.peek() == risk
+    assert not lazy.is_loaded  # peek does not keep it
+    assert lazy.get() == risk
+    assert lazy.is_loaded
+    assert lazy.get() is lazy.get()
 
 
 # ---------------------------------------------------------------------------
@@ -235,14 +225,14 @@ def _corrupt_version(blob: bytes) -> bytes:
 )
 def test_corrupt_entry_is_a_miss_and_is_removed(cache: ValidationCache[Any], corrupt: Any) -> None:
     source, risk, findings = real_value()
-    cache.put(RISK_YAML, "risk", (LazySourceMap.of(source), risk, findings))
+    cache.put(RISK_YAML, "risk", (source, risk, findings))
     (path,) = entry_files(cache)
     path.write_bytes(corrupt(path.read_bytes()))
     assert cache.get(RISK_YAML, "risk") is None
     assert not path.exists()
     assert cache.stats.corrupt == 1
     # The next put repairs it.
-    cache.put(RISK_YAML, "risk", (LazySourceMap.of(source), risk, findings))
+    cache.put(RISK_YAML, "risk", (source, risk, findings))
     assert cache.get(RISK_YAML, "risk") is not None
 
 
@@ -362,7 +352,7 @@ def test_pack_round_trip_across_instances(tmp_path: Path) -> None:
     first = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
     with first.pack("/registers/group-baf") as pack:
         assert pack.get(RISK_YAML, "risk") is None
-        pack.put(RISK_YAML, "risk", (LazySourceMap.of(source), risk, findings))
+        pack.put(RISK_YAML, "risk", (source, risk, findings))
         pack.put(b"id: B\n", "risk", "B")
     second = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
     with second.pack("/registers/group-baf") as pack:

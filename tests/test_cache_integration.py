@@ -188,11 +188,24 @@ def test_rules_over_cached_risks_run_in_workers_alike(tmp_path: Path, monkeypatc
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setenv("BAFCTL_WORKERS", "2")
 
-    def refuse(data: bytes, **kwargs: Any) -> yamlio.ParsedYaml:
-        raise AssertionError("a cached risk was parsed again")  # in the workers too: they fork with the patch
+    def refuse(data: bytes, settings: Any) -> Any:
+        raise AssertionError("a cached risk was validated again")  # in the workers too: they fork with the patch
 
-    monkeypatch.setattr(loader, "parse_yaml", refuse)
+    monkeypatch.setattr(loader, "_compute_risk", refuse)
     next_day = load_workspace(files, cache=cache, analysis=rule_analysis(today=later))
     assert _checked(next_day, later) == expected
     # The rules read each cached model once and did not keep it.
     assert all(isinstance(lr._risk, LazyModel) and not lr._risk.is_loaded for _, lr in next_day.risks())
+
+
+def test_positions_are_rebuilt_from_the_text_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
+    load_paths([GROUP_BAF], tmp_path)
+    warm = load_paths([GROUP_BAF], tmp_path)
+    for _reg, lr in warm.risks():
+        assert isinstance(lr.source, loader.SourceFromText)
+        assert "not parsed" in repr(lr.source)
+        data = next(p for p in GROUP_BAF.rglob("*.yaml") if lr.path.endswith(p.name)).read_bytes()
+        expected = yamlio.parse_yaml(data)
+        assert lr.source.locate(("assessments", "current")) == expected.source.locate(("assessments", "current"))
+        assert lr.source == expected.source

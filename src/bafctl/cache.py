@@ -29,10 +29,10 @@ keeps one pack file per register folder mapping file digests to entries, which l
 5,000-risk register's entries with one read (``benchmarks/cache_micro.py`` measures both).
 
 Values are pickled; pydantic models are pickled by a reducer that restores them without
-pydantic's Python ``__setstate__`` (about a third faster). :class:`LazyModel` keeps a
-model pickled until it is read, and :class:`LazySourceMap` stores a
-:class:`~bafctl.yamlio.SourceMap` compactly and rebuilds its spans only when a position
-is asked for: a warm ``check`` of a clean register needs neither.
+pydantic's Python ``__setstate__`` (about a third faster), and :class:`LazyModel` keeps
+a model pickled until it is read: a warm ``check`` restores none. Positions are not
+cached at all: the loader re-parses the file's bytes for them when a finding needs one
+(:class:`bafctl.loader.SourceFromText`).
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ import pickle
 import struct
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +54,6 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from bafctl import __version__
-from bafctl.yamlio import SourceMap, Span
 
 T = TypeVar("T")
 
@@ -195,84 +193,8 @@ def dumps(value: Any) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# Source maps, stored compactly and decoded on first use
+# Models kept pickled until read
 # ---------------------------------------------------------------------------
-
-
-def encode_source_map(source: SourceMap) -> bytes:
-    """A compact encoding of a source map: flat tuples through marshal, zlib-compressed.
-
-    Measured on BAF-sized risks (900 spans): 0.3 ms to encode and 5.4 KB, against 0.54 ms
-    and 5.3 KB for pickling the Span objects. Encoding runs for every risk a worker
-    process validates, decoding only for risks whose findings need a position.
-    """
-    values = [(path, s.line, s.col, s.start, s.end, s.style) for path, s in source.values.items()]
-    keys = [(path, s.line, s.col, s.start, s.end, s.style) for path, s in source.keys.items()]
-    return zlib.compress(marshal.dumps((values, keys)), 1)
-
-
-def decode_source_map(packed: bytes) -> tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]]:
-    """The ``values`` and ``keys`` dictionaries of an encoded source map."""
-    values, keys = marshal.loads(zlib.decompress(packed))
-    return (
-        {path: Span(line, col, start, end, style) for path, line, col, start, end, style in values},
-        {path: Span(line, col, start, end, style) for path, line, col, start, end, style in keys},
-    )
-
-
-class LazySourceMap(SourceMap):
-    """A :class:`SourceMap` that keeps its encoding and builds its spans on first use.
-
-    Restoring 400 :class:`Span` objects costs about 0.3 ms a risk, more than the rest of a
-    cached risk together, and a clean register needs no position at all.
-    """
-
-    def __init__(self, packed: bytes) -> None:
-        # No super().__init__(): ``values`` and ``keys`` are properties here.
-        self._packed = packed
-        self._decoded: tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]] | None = None
-
-    @classmethod
-    def of(cls, source: SourceMap) -> LazySourceMap:
-        """The lazy twin of ``source`` (itself when it already is one)."""
-        return source if isinstance(source, LazySourceMap) else cls(encode_source_map(source))
-
-    def _spans(self) -> tuple[dict[tuple[str | int, ...], Span], dict[tuple[str | int, ...], Span]]:
-        if self._decoded is None:
-            self._decoded = decode_source_map(self._packed)
-        return self._decoded
-
-    @property
-    def values(self) -> dict[tuple[str | int, ...], Span]:
-        """Positions of values by path."""
-        return self._spans()[0]
-
-    @values.setter
-    def values(self, spans: dict[tuple[str | int, ...], Span]) -> None:
-        self._decoded = (spans, self._spans()[1])
-
-    @property
-    def keys(self) -> dict[tuple[str | int, ...], Span]:
-        """Positions of keys by path."""
-        return self._spans()[1]
-
-    @keys.setter
-    def keys(self, spans: dict[tuple[str | int, ...], Span]) -> None:
-        self._decoded = (self._spans()[0], spans)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, SourceMap):
-            return (self.values, self.keys) == (other.values, other.keys)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it stands for
-
-    def __repr__(self) -> str:
-        return f"LazySourceMap({len(self._packed)} bytes, {'decoded' if self._decoded else 'not decoded'})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        packed = self._packed if self._decoded is None else encode_source_map(self)
-        return (LazySourceMap, (packed,))
 
 
 class LazyModel:

@@ -132,6 +132,54 @@ class ParsedFiles(Mapping[str, ParsedYaml]):
         return len(self._data)
 
 
+class SourceFromText(SourceMap):
+    """A file's positions, rebuilt on first use by parsing its bytes again.
+
+    The bytes are always at hand when a file loads, and :func:`parse_yaml` gives the same
+    positions for the same bytes. Carrying positions instead (encoding about 900 spans in
+    the worker, storing them in the cache) cost 0.4 ms and 5 KB a risk; parsing again
+    costs about 1 ms, and only for the few risks whose findings need a position.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        # No super().__init__(): ``values`` and ``keys`` are properties here.
+        self._data = data
+        self._source: SourceMap | None = None
+
+    def _parsed(self) -> SourceMap:
+        if self._source is None:
+            self._source = parse_yaml(self._data).source
+        return self._source
+
+    @property
+    def values(self) -> dict[tuple[str | int, ...], Span]:
+        """Positions of values by path."""
+        return self._parsed().values
+
+    @values.setter
+    def values(self, spans: dict[tuple[str | int, ...], Span]) -> None:
+        self._parsed().values = spans
+
+    @property
+    def keys(self) -> dict[tuple[str | int, ...], Span]:
+        """Positions of keys by path."""
+        return self._parsed().keys
+
+    @keys.setter
+    def keys(self, spans: dict[tuple[str | int, ...], Span]) -> None:
+        self._parsed().keys = spans
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceMap):
+            return (self.values, self.keys) == (other.values, other.keys)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it stands for
+
+    def __repr__(self) -> str:
+        return f"SourceFromText({len(self._data)} bytes, {'parsed' if self._source else 'not parsed'})"
+
+
 class ValidationStore(Protocol):
     """Where validated files are cached (:class:`bafctl.cache.ValidationCache` or a pack)."""
 
@@ -149,7 +197,8 @@ class _Validated:
     risk_id: str | None
     model: Any
     """RegisterSettings, a Risk, a :class:`~bafctl.cache.LazyModel` of one, or None when invalid."""
-    source: SourceMap
+    source: SourceMap | None
+    """None once cached or sent from a worker: rebuilt from the bytes (:class:`SourceFromText`)."""
     findings: tuple[Finding, ...]
     parsed_ok: bool
     facts: RiskFacts | None = None
@@ -766,9 +815,12 @@ def _run_job(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
     if job.need_analysis and _ANALYSIS and settings is not None and result.model is not None:
         # A cached model is read for the rules and not kept: the workspace keeps it packed.
         model = result.model.peek() if isinstance(result.model, _lazy_model_type()) else result.model
-        lr = LoadedRisk("", model, result.source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
+        source = result.source or SourceFromText(job.data)
+        lr = LoadedRisk("", model, source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
         analysis = _ANALYSIS[0].run(settings, lr)
-    return result, analysis
+    # Positions are not kept (about 70 KB a risk): the loader rebuilds them from the
+    # bytes for the few risks whose findings need one (SourceFromText).
+    return dataclasses.replace(result, source=None), analysis
 
 
 def _lazy_model_type() -> type[LazyModel]:
@@ -783,13 +835,13 @@ def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] |
     The parent receives bytes and unpickles a model only if it reads it, so a 5,000-risk
     check holds about 30 KB a risk rather than a live model of about 150 KB.
     """
-    from bafctl.cache import LazyModel, LazySourceMap
+    from bafctl.cache import LazyModel
 
     result, analysis = _run_job(job)
     if job.cached is not None:
         return None, analysis  # the parent has the validated risk already
     model = None if result.model is None else LazyModel.of(result.model)
-    return dataclasses.replace(result, model=model, source=LazySourceMap.of(result.source)), analysis
+    return dataclasses.replace(result, model=model), analysis
 
 
 def _workers(jobs: int) -> int:
@@ -881,7 +933,7 @@ def load_workspace(
                 LoadedRisk(
                     path,
                     result.model,
-                    result.source,
+                    result.source or SourceFromText(files[path]),
                     reg.id,
                     risk_id=result.risk_id,
                     facts=result.facts,
@@ -944,7 +996,7 @@ def _load_settings(
         settings = result.model if isinstance(result.model, RegisterSettings) else None
         _SETTINGS[folder] = (settings, _digest(data).hex() if settings is not None else "-")
         if settings is not None:
-            registers[folder] = LoadedRegister(folder, settings, settings_path, result.source)
+            registers[folder] = LoadedRegister(folder, settings, settings_path, result.source or SourceFromText(data))
     return registers
 
 
@@ -986,12 +1038,12 @@ def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
 
 def _packed_for_cache(result: _Validated) -> _Validated:
     """The form a result is cached in: model and positions stay packed until read."""
-    from bafctl.cache import LazyModel, LazySourceMap
+    from bafctl.cache import LazyModel
 
     model = result.model
     if model is not None and not isinstance(model, LazyModel) and not isinstance(model, RegisterSettings):
         model = LazyModel.of(model)
-    return dataclasses.replace(result, model=model, source=LazySourceMap.of(result.source))
+    return dataclasses.replace(result, model=model, source=None)
 
 
 #: Set to 1 (or `bafctl --no-cache`) to bypass the cache of validated files.
