@@ -72,6 +72,9 @@ def test_plain_scalars_resolve_strictly(written: str, value: Any) -> None:
         ("2026-02-30", "2026-02-30 is not a real date", "check the day and month"),
         ("2025-02-29", "2025-02-29 is not a real date", "check the day and month"),
         ("2026-13-01", "2026-13-01 is not a real date", "check the day and month"),
+        (".inf", ".inf is YAML's infinity or not-a-number", "write a number, or put text in quotes"),
+        ("-.Inf", "-.Inf is YAML's infinity or not-a-number", "write a number, or put text in quotes"),
+        (".NaN", ".NaN is YAML's infinity or not-a-number", "write a number, or put text in quotes"),
     ],
 )
 def test_plain_scalars_that_are_refused(written: str, message: str, hint: str) -> None:
@@ -398,3 +401,9 @@ def test_yaml_like_text_never_raises(text: str) -> None:
     for parser in PARSERS:
         parsed = parse_yaml(text.encode(), parser=parser)
         assert parsed.ok or all(p.line >= 1 and p.col >= 1 for p in parsed.problems)
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_infinity_is_a_positioned_problem_not_a_crash(parser: str) -> None:
+    parsed = parse_yaml(b"id: BAF1\nscore: .inf\n", parser=parser)
+    assert [(p.line, p.col, p.rule) for p in parsed.problems] == [(2, 8, "yaml-value")]

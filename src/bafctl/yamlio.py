@@ -394,8 +394,11 @@ def resolve_plain(text: str) -> Any:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise _ScalarError(f"{text} is not a real date", "check the day and month") from None
-    if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+    if _FLOAT.fullmatch(text):
         return float(text)
+    if _SPECIAL_FLOAT.fullmatch(text):
+        # YAML's infinity and not-a-number: no register value is one, and JSON cannot carry them.
+        raise _ScalarError(f"{text} is YAML's infinity or not-a-number", "write a number, or put text in quotes")
     return text
 
 
@@ -508,11 +511,11 @@ def _event_reader(text: str, parser: str) -> tuple[Callable[[], Any], Callable[[
 
 
 def _has_c_parser() -> bool:
-    try:
-        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency
-        return False
-    return True
+    # Asked of the import system, not by importing: ruamel.yaml costs about 10 ms to
+    # import, and a warm `bafctl check` parses nothing (its results come from the cache).
+    import importlib.util
+
+    return importlib.util.find_spec("_ruamel_yaml") is not None
 
 
 DEFAULT_PARSER = "c" if _has_c_parser() else "pure"
