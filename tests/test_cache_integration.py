@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 
 from bafctl import loader, yamlio
-from bafctl.cache import LazyModel, ValidationCache
+from bafctl.cache import ValidationCache
 from bafctl.checks import rule_analysis, run_checks
 from bafctl.loader import load_paths, load_workspace
 from conftest import GROUP_BAF, SCALE
@@ -148,9 +148,9 @@ def test_a_warm_check_restores_no_model_and_follows_the_date(tmp_path: Path, mon
         load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))  # primes this day's findings
         warm = load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))
         assert _checked(warm, day) == expected[day]
-        # Not one model was unpickled: LoadedRisk.risk swaps its LazyModel for the model.
-        packed = [lr for _, lr in warm.risks() if isinstance(lr._risk, LazyModel) and not lr._risk.is_loaded]
-        assert len(packed) == len(warm.risks()) > 0
+        # Not one model was unpickled.
+        assert warm.risks()
+        assert not any(lr.model_in_memory for _, lr in warm.risks())
 
 
 def test_rule_levels_and_options_are_part_of_the_cached_findings(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_rules_over_cached_risks_run_in_workers_alike(tmp_path: Path, monkeypatc
     next_day = load_workspace(files, cache=cache, analysis=rule_analysis(today=later))
     assert _checked(next_day, later) == expected
     # The rules read each cached model once and did not keep it.
-    assert all(isinstance(lr._risk, LazyModel) and not lr._risk.is_loaded for _, lr in next_day.risks())
+    assert not any(lr.model_in_memory for _, lr in next_day.risks())
 
 
 def test_positions_are_rebuilt_from_the_text_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bafctl.cache import LazyModel, ValidationCache
+from bafctl.cache import ValidationCache
 from bafctl.diff import RiskChange, WorkspaceDiff, diff_workspaces, load_problems, word_diff
 from bafctl.gitio import RevisionInfo
 from bafctl.loader import Workspace, load_paths, load_workspace
@@ -266,7 +266,7 @@ def test_unchanged_files_are_compared_without_restoring_their_models(tmp_path: P
     diff = compare(old, new)
     assert [(r.risk_id, r.change) for r in diff.risks] == [("BAF3", "changed")]
     assert diff.unchanged == ("BAF1",)
-    restored = {lr.risk_id for ws in (old, new) for _, lr in ws.risks() if not isinstance(lr._risk, LazyModel)}
+    restored = {lr.risk_id for ws in (old, new) for _, lr in ws.risks() if lr.model_in_memory}
     assert restored == {"BAF3"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -484,3 +485,39 @@ def test_summary_public_leaves_out_private_risks(runner: CliRunner, tmp_path: Pa
     assert "HIDDEN-1" in board.stdout and "SECRET-risk-title" in board.stdout
     assert "HIDDEN-1" not in public.stdout and "SECRET" not in public.stdout
     assert public.stdout.count("\n") == 3  # header and the two public risks
+
+
+def test_the_html_written_chunk_by_chunk_is_the_rendered_document(runner: CliRunner, repo: GitRepo) -> None:
+    from bafctl.commands.report import revision_of
+    from bafctl.render.report_html import report_html_chunks
+
+    workspace = load_paths([repo.root / "registers"], repo.root)
+    built = build_report(workspace, revision=revision_of([]), date=dt.date(2026, 1, 29), audience=Audience.BOARD)
+    chunks = list(report_html_chunks(built))
+    assert len(chunks) > len(built.risks)  # a page at a time, not one string
+    assert "".join(chunks) == render_report_html(built)
+    result = runner.invoke(app, ["report", "registers", "-o", "-", "--date", "2026-01-29"])
+    assert result.exit_code == 0
+    assert result.stdout == render_report_html(built)
+
+
+def test_a_failed_write_keeps_the_previous_report(tmp_path: Path) -> None:
+    from bafctl.commands.report import write_output
+    from bafctl.errors import BafctlError
+
+    target = tmp_path / "pack.html"
+    target.write_bytes(b"last month's report")
+
+    def failing() -> Any:
+        yield b"<!DOCTYPE html>"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(BafctlError, match="cannot write the report: No space left on device"):
+        write_output(target, failing())
+    assert target.read_bytes() == b"last month's report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.html"]  # no temporary file left
+    write_output(target, [b"new ", b"report"])
+    assert target.read_bytes() == b"new report"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

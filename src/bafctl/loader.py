@@ -50,7 +50,7 @@ class LoadedRisk:
     (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
     """
 
-    __slots__ = ("_risk", "analysis", "content", "facts", "path", "register_id", "risk_id", "source")
+    __slots__ = ("_model", "_packed", "analysis", "content", "facts", "path", "register_id", "risk_id", "source")
 
     def __init__(
         self,
@@ -65,7 +65,8 @@ class LoadedRisk:
         analysis: tuple[str, list[Finding]] | None = None,
     ) -> None:
         self.path = path
-        self._risk = risk
+        self._model: Risk | None = risk if isinstance(risk, Risk) else None
+        self._packed: LazyModel | None = None if isinstance(risk, Risk) else risk
         self.source = source
         self.register_id = register_id
         #: The risk's ID (the model's, without unpickling it).
@@ -79,12 +80,26 @@ class LoadedRisk:
 
     @property
     def risk(self) -> Risk:
-        """The validated model."""
-        risk = self._risk
-        if not isinstance(risk, Risk):
-            risk = risk.get()
-            self._risk = risk
-        return risk
+        """The validated model (unpickled on first read, then kept)."""
+        model = self._model
+        if model is None:
+            assert self._packed is not None
+            model = self._model = self._packed.peek()
+        return model
+
+    @property
+    def model_in_memory(self) -> bool:
+        """True once the model has been read (or when it was never packed)."""
+        return self._model is not None
+
+    def release_model(self) -> None:
+        """Forget the model read from its packed form; the next read unpickles it again.
+
+        A report of 5,000 risks holds every model while it builds its pages (about
+        40 KB a risk), then needs none of them to write its HTML.
+        """
+        if self._packed is not None:
+            self._model = None
 
     def __repr__(self) -> str:
         return f"LoadedRisk({self.path!r}, {self.risk_id!r}, register {self.register_id!r})"
@@ -216,6 +231,11 @@ class Workspace:
     def risks(self) -> list[tuple[LoadedRegister, LoadedRisk]]:
         """Every loaded risk with its register, in register then file order."""
         return [(reg, lr) for reg in self.registers for lr in reg.risks]
+
+    def release_models(self) -> None:
+        """Forget every model read from the cache or a worker (see :meth:`LoadedRisk.release_model`)."""
+        for _reg, lr in self.risks():
+            lr.release_model()
 
     def find_risk(self, risk_id: str) -> tuple[LoadedRegister, LoadedRisk] | None:
         """The risk with this ID (IDs are unique across registers), case-insensitively."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -28,7 +29,7 @@ def export(
         if output_format is not TextOrJson.json:
             raise typer.BadParameter("export writes json only", param_hint="--format")
         from bafctl.export import export_document
-        from bafctl.jsonout import dump_json
+        from bafctl.jsonout import dump_json_chunks
         from bafctl.loader import load_paths
         from bafctl.render.findings import line_for
 
@@ -39,7 +40,11 @@ def export(
                     err(line_for(finding))
             err("bafctl: error: nothing exported: fix the errors above (`bafctl check` lists every problem)")
             raise typer.Exit(1)
-        out(dump_json(export_document(workspace, today(as_of_date))))
+        document = export_document(workspace, today(as_of_date))
+        workspace.release_models()  # the document holds the data now (memory at 5,000 risks)
+        for chunk in dump_json_chunks(document):
+            sys.stdout.write(chunk)
+        out()
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -53,19 +55,42 @@ def revision_of(paths: list[Path]) -> Revision:
     return Revision(info.sha, info.short, info.dirty, date)
 
 
-def write_output(output: Path, data: bytes) -> None:
-    """Write the report to ``output`` (``-``: standard output)."""
+def write_output(output: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write the report to ``output`` (``-``: standard output), whole or chunk by chunk.
+
+    A file is written beside its target and renamed into place, so a failure part-way
+    (a full disk, an interrupted run) leaves the previous report, never half of one.
+    """
+    chunks = [data] if isinstance(data, bytes) else data
     if str(output) == "-":
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
+    import os
+    import tempfile
+
     from bafctl.errors import BafctlError
 
+    temp: str | None = None
     try:
-        output.write_bytes(data)
+        handle, temp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+            # mkstemp makes the file private; a report is as readable as any file written here.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(stream.fileno(), 0o666 & ~umask)
+        Path(temp).replace(output)
+        temp = None
     except OSError as exc:
         raise BafctlError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                Path(temp).unlink()
 
 
 def report(
@@ -138,10 +163,16 @@ def report(
             since=label,
             previous_date=previous_date,
         )
+        # The pages hold what they print: the models can go before the HTML is built
+        # (a 5,000-risk report peaked at 660 MB holding both).
+        workspace.release_models()
+        if previous is not None:
+            previous.release_models()
+        data: bytes | Iterable[bytes]
         if chosen is ReportFormat.html:
-            from bafctl.render.report_html import render_report_html
+            from bafctl.render.report_html import report_html_chunks
 
-            data = render_report_html(result).encode("utf-8")
+            data = (chunk.encode("utf-8") for chunk in report_html_chunks(result))
         elif chosen is ReportFormat.docx:
             from bafctl.render.report_docx import render_report_docx
 

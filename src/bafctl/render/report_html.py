@@ -14,6 +14,8 @@ sheet (by hash): no scripts, frames, fonts or network. Deterministic: no clock.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bafctl.escaping import html_text
@@ -472,19 +474,36 @@ def _action_log(report: Report) -> str:
     return "\n".join(parts)
 
 
+#: Stands for the body in the document's frame; register text cannot hold a NUL (yamlio refuses it).
+_BODY_MARK = "\0body\0"
+
+
 def render_report_html(report: Report) -> str:
     """The whole report as one HTML document (UTF-8 text), identical for identical input."""
+    return "".join(report_html_chunks(report))
+
+
+def report_html_chunks(report: Report) -> Iterator[str]:
+    """The report's HTML a page at a time: joined, exactly :func:`render_report_html`.
+
+    A 5,000-risk report is 50 MB of HTML; written chunk by chunk it never exists whole
+    in memory (with the pieces it was joined from, that peak was about 250 MB).
+    """
     audience = "PUBLIC" if report.audience is Audience.PUBLIC else "BOARD"
     style = REPORT_CSS % {"header": css_string(report.running_header), "audience": css_string(audience)}
     style += "".join(f"table.entry th:nth-child({i}){{width:{w}%}}" for i, (_n, w) in enumerate(ENTRY_COLUMNS, 1))
     style += "".join(layout_css(index, layout_for(page)) for index, page in enumerate(report.risks, start=1))
     style += band_css(report.summary)
-    body = [
-        _cover(report),
-        _summary(report),
-        _heatmaps(report),
-        _changes(report),
-        *(risk_page_html(page, index) for index, page in enumerate(report.risks, start=1)),
-        _action_log(report),
-    ]
-    return standalone_html(report.running_header, style, "\n".join(part for part in body if part))
+    head, tail = standalone_html(report.running_header, style, _BODY_MARK).split(_BODY_MARK)
+    yield head
+    first = True
+    parts = itertools.chain(
+        (_cover(report), _summary(report), _heatmaps(report), _changes(report)),
+        (risk_page_html(page, index) for index, page in enumerate(report.risks, start=1)),
+        (_action_log(report),),
+    )
+    for part in parts:
+        if part:
+            yield part if first else "\n" + part
+            first = False
+    yield tail
