@@ -209,3 +209,27 @@ def test_positions_are_rebuilt_from_the_text_only_when_asked(tmp_path: Path, mon
         expected = yamlio.parse_yaml(data)
         assert lr.source.locate(("assessments", "current")) == expected.source.locate(("assessments", "current"))
         assert lr.source == expected.source
+
+
+def test_loads_in_several_threads_do_not_mix(tmp_path: Path) -> None:
+    """The loader keeps no state between calls: each thread gets its own registers' results."""
+    import threading
+
+    from conftest import FIXTURES
+
+    september = FIXTURES / "group-baf-2025-09"
+    inputs = [(GROUP_BAF, dt.date(2026, 2, 1)), (september, dt.date(2025, 10, 1))] * 3
+    expected = [_checked(load_paths([folder], tmp_path, use_cache=False), day) for folder, day in inputs]
+    got: list[Any] = [None] * len(inputs)
+
+    def run(index: int) -> None:
+        folder, day = inputs[index]
+        workspace = load_paths([folder], tmp_path, use_cache=False, analysis=rule_analysis(today=day))
+        got[index] = _checked(workspace, day)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert got == expected

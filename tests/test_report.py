@@ -521,3 +521,47 @@ def test_a_failed_write_keeps_the_previous_report(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_report_keeps_the_old_files_permissions_and_writes_through_links(tmp_path: Path) -> None:
+    import threading
+
+    from bafctl.commands.report import write_output
+
+    private = tmp_path / "private.html"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    write_output(private, [b"board ", b"only"])
+    assert (private.read_bytes(), private.stat().st_mode & 0o777) == (b"board only", 0o600)
+
+    link = tmp_path / "latest.html"
+    link.symlink_to(private)
+    write_output(link, [b"new"])
+    assert link.is_symlink()
+    assert private.read_bytes() == b"new"
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_output(fifo, [b"through ", b"a pipe"])
+    reader.join(timeout=10)
+    assert received == [b"through a pipe"]
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.html", "pipe", "private.html"]
+
+
+def test_a_public_report_does_not_parse_the_risk_files_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bafctl import loader
+
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
+    load_paths([GROUP_BAF], tmp_path)
+    workspace = load_paths([GROUP_BAF], tmp_path)  # warm: positions not parsed yet
+
+    def refuse(data: bytes, **kwargs: Any) -> Any:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(loader, "parse_yaml", refuse)
+    public = for_audience(workspace, Audience.PUBLIC)
+    assert [lr.risk_id for _, lr in public.risks()] == [lr.risk_id for _, lr in workspace.risks()]

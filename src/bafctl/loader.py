@@ -16,6 +16,7 @@ import gc
 import os
 import re
 import stat
+import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class LoadedRisk:
     (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
     """
 
-    __slots__ = ("_model", "_packed", "analysis", "content", "facts", "path", "register_id", "risk_id", "source")
+    __slots__ = ("_facts", "_model", "_packed", "analysis", "content", "path", "register_id", "risk_id", "source")
 
     def __init__(
         self,
@@ -71,8 +72,7 @@ class LoadedRisk:
         self.register_id = register_id
         #: The risk's ID (the model's, without unpickling it).
         self.risk_id: str = risk_id if risk_id is not None else self.risk.id
-        #: What the checks across risks and ``diff`` read without unpickling the model.
-        self.facts: RiskFacts = facts if facts is not None else _facts_of(self.risk, source)
+        self._facts = facts
         #: SHA-256 of the file's bytes: equal contents, equal risks (``diff``).
         self.content = content
         #: (analysis key, findings) computed by the loader (:class:`RiskAnalysis`).
@@ -86,6 +86,15 @@ class LoadedRisk:
             assert self._packed is not None
             model = self._model = self._packed.peek()
         return model
+
+    @property
+    def facts(self) -> RiskFacts:
+        """What the checks across risks and ``diff`` read without unpickling the model."""
+        if self._facts is None:
+            # Worked out on first read: a risk built from a model alone (a public report's
+            # copy) would otherwise re-parse its file for positions nobody reads.
+            self._facts = _facts_of(self.risk, self.source)
+        return self._facts
 
     @property
     def model_in_memory(self) -> bool:
@@ -774,16 +783,19 @@ class _Job:
     data: bytes
     digest: bytes
     folder: str
-    """Its register folder: the worker finds the settings in :data:`_SETTINGS`."""
+    """Its register folder, whose settings the job is validated against."""
     need_analysis: bool
     cached: _Validated | None = None
     """Already validated (from the cache): only the analysis is missing."""
 
 
-#: The register settings of the load in progress, by folder, and its analysis: set before
-#: worker processes fork, so they inherit them rather than receive them with every job.
-_SETTINGS: dict[str, tuple[RegisterSettings | None, str]] = {}
-_ANALYSIS: list[RiskAnalysis] = []
+#: Each register folder's settings (None when its register.yaml is invalid) and digest.
+_SettingsByFolder = dict[str, tuple[RegisterSettings | None, str]]
+
+#: What worker processes inherit when they fork (rather than receive it with every job):
+#: set only while a pool runs, under :data:`_FORK_LOCK` (loads in several threads).
+_FORK_STATE: list[tuple[_SettingsByFolder, RiskAnalysis | None]] = []
+_FORK_LOCK = threading.Lock()
 
 
 def _settings_context(settings_digest: str) -> str:
@@ -828,16 +840,18 @@ def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
     return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, facts)
 
 
-def _run_job(job: _Job) -> tuple[_Validated, tuple[Finding, ...] | None]:
-    settings, _digest = _SETTINGS[job.folder]
+def _run_job(
+    job: _Job, settings_by_folder: _SettingsByFolder, risk_analysis: RiskAnalysis | None
+) -> tuple[_Validated, tuple[Finding, ...] | None]:
+    settings, _digest = settings_by_folder[job.folder]
     result = job.cached if job.cached is not None else _compute_risk(job.data, settings)
     analysis: tuple[Finding, ...] | None = None
-    if job.need_analysis and _ANALYSIS and settings is not None and result.model is not None:
+    if job.need_analysis and risk_analysis is not None and settings is not None and result.model is not None:
         # A cached model is read for the rules and not kept: the workspace keeps it packed.
         model = result.model.peek() if isinstance(result.model, _lazy_model_type()) else result.model
         source = result.source or SourceFromText(job.data)
         lr = LoadedRisk("", model, source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
-        analysis = _ANALYSIS[0].run(settings, lr)
+        analysis = risk_analysis.run(settings, lr)
     # Positions are not kept (about 70 KB a risk): the loader rebuilds them from the
     # bytes for the few risks whose findings need one (SourceFromText).
     return dataclasses.replace(result, source=None), analysis
@@ -857,7 +871,7 @@ def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] |
     """
     from bafctl.cache import LazyModel
 
-    result, analysis = _run_job(job)
+    result, analysis = _run_job(job, *_FORK_STATE[0])
     if job.cached is not None:
         return None, analysis  # the parent has the validated risk already
     model = None if result.model is None else LazyModel.of(result.model)
@@ -880,7 +894,9 @@ def _workers(jobs: int) -> int:
     return max(1, min(wanted or available, available, 8))
 
 
-def _run_jobs(jobs: dict[str, _Job]) -> dict[str, tuple[_Validated | None, tuple[Finding, ...] | None]]:
+def _run_jobs(
+    jobs: dict[str, _Job], settings_by_folder: _SettingsByFolder, analysis: RiskAnalysis | None
+) -> dict[str, tuple[_Validated | None, tuple[Finding, ...] | None]]:
     """Run every job, in worker processes when there are many (issue 7).
 
     A job parses and validates a file, or (on a new day, or with other rule options)
@@ -888,18 +904,23 @@ def _run_jobs(jobs: dict[str, _Job]) -> dict[str, tuple[_Validated | None, tuple
     """
     paths = list(jobs)
     if _workers(len(paths)) == 1:
-        return {path: _run_job(jobs[path]) for path in paths}
+        return {path: _run_job(jobs[path], settings_by_folder, analysis) for path in paths}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # Models build their validators on first use (models.py, defer_build): build the
     # risk's once here, not once in every worker.
     Risk.model_rebuild()
-    # fork: workers start with bafctl imported and the settings in _SETTINGS.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(_workers(len(paths)), mp_context=context) as pool:
-        results = pool.map(_run_job_packed, [jobs[p] for p in paths], chunksize=32)
-        return dict(zip(paths, results, strict=True))
+    with _FORK_LOCK:
+        # fork: workers start with bafctl imported and inherit the settings and analysis.
+        _FORK_STATE[:] = [(settings_by_folder, analysis)]
+        try:
+            with ProcessPoolExecutor(_workers(len(paths)), mp_context=context) as pool:
+                results = pool.map(_run_job_packed, [jobs[p] for p in paths], chunksize=32)
+                return dict(zip(paths, results, strict=True))
+        finally:
+            _FORK_STATE.clear()
 
 
 def load_workspace(
@@ -919,27 +940,22 @@ def load_workspace(
     )
     risk_files, findings = _risk_files_by_register(files, register_dirs)
     # Register settings first: every risk is validated against its register's.
-    _SETTINGS.clear()
-    registers = _load_settings(files, register_dirs, cache, findings)
-    try:
-        jobs, cached, analyses = _plan(files, risk_files, cache, analysis)
-        _ANALYSIS[:] = [analysis] if analysis is not None else []
-        computed = _run_jobs(jobs)
-        for path, (result, found) in computed.items():
-            job = jobs[path]
-            settings_digest = _SETTINGS[job.folder][1]
-            if job.cached is None and result is not None:
-                cached[path] = result
-                if cache is not None:
-                    context = _settings_context(settings_digest)
-                    cache.put(job.data, context, _packed_for_cache(result), digest=job.digest)
-            if found is not None and analysis is not None:
-                analyses[path] = found
-                if cache is not None:
-                    cache.put(job.data, _analysis_context(settings_digest, analysis), found, digest=job.digest)
-    finally:
-        _ANALYSIS.clear()
-        _SETTINGS.clear()
+    settings_by_folder: _SettingsByFolder = {}
+    registers = _load_settings(files, register_dirs, cache, findings, settings_by_folder)
+    jobs, cached, analyses = _plan(files, risk_files, cache, analysis, settings_by_folder)
+    computed = _run_jobs(jobs, settings_by_folder, analysis)
+    for path, (result, found) in computed.items():
+        job = jobs[path]
+        settings_digest = settings_by_folder[job.folder][1]
+        if job.cached is None and result is not None:
+            cached[path] = result
+            if cache is not None:
+                context = _settings_context(settings_digest)
+                cache.put(job.data, context, _packed_for_cache(result), digest=job.digest)
+        if found is not None and analysis is not None:
+            analyses[path] = found
+            if cache is not None:
+                cache.put(job.data, _analysis_context(settings_digest, analysis), found, digest=job.digest)
 
     for folder, paths in sorted(risk_files.items()):
         for path in paths:
@@ -1000,9 +1016,13 @@ def _risk_files_by_register(
 
 
 def _load_settings(
-    files: Mapping[str, bytes], register_dirs: list[str], cache: ValidationStore | None, findings: list[Finding]
+    files: Mapping[str, bytes],
+    register_dirs: list[str],
+    cache: ValidationStore | None,
+    findings: list[Finding],
+    settings_by_folder: _SettingsByFolder,
 ) -> dict[str, LoadedRegister]:
-    """Validate every register.yaml (adding to ``findings``) and fill :data:`_SETTINGS`."""
+    """Validate every register.yaml (adding to ``findings`` and ``settings_by_folder``)."""
     registers: dict[str, LoadedRegister] = {}
     for folder in sorted(register_dirs):
         settings_path = REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
@@ -1014,7 +1034,7 @@ def _load_settings(
                 cache.put(data, "register", _packed_for_cache(result))
         findings += _at(result.findings, settings_path)
         settings = result.model if isinstance(result.model, RegisterSettings) else None
-        _SETTINGS[folder] = (settings, _digest(data).hex() if settings is not None else "-")
+        settings_by_folder[folder] = (settings, _digest(data).hex() if settings is not None else "-")
         if settings is not None:
             registers[folder] = LoadedRegister(folder, settings, settings_path, result.source or SourceFromText(data))
     return registers
@@ -1025,13 +1045,14 @@ def _plan(
     risk_files: dict[str, list[str]],
     cache: ValidationStore | None,
     analysis: RiskAnalysis | None,
+    settings_by_folder: _SettingsByFolder,
 ) -> tuple[dict[str, _Job], dict[str, _Validated], dict[str, tuple[Finding, ...]]]:
     """What the cache already holds for each risk file, and the jobs for the rest."""
     jobs: dict[str, _Job] = {}
     cached: dict[str, _Validated] = {}
     analyses: dict[str, tuple[Finding, ...]] = {}
     for folder, paths in risk_files.items():
-        settings, settings_digest = _SETTINGS[folder]
+        settings, settings_digest = settings_by_folder[folder]
         for path in paths:
             data = files[path]
             digest = _digest(data)

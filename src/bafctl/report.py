@@ -128,7 +128,7 @@ def for_audience(workspace: Workspace, audience: Audience) -> Workspace:
         for lr in reg.risks:
             risk = public_risk(lr.risk)
             if risk is not None:
-                risks.append(LoadedRisk(lr.path, risk, lr.source, lr.register_id))
+                risks.append(LoadedRisk(lr.path, risk, lr.source, lr.register_id, risk_id=lr.risk_id))
         registers.append(LoadedRegister(reg.root, reg.settings, reg.settings_path, reg.source, risks))
     # Findings and parsed files name private risks and quote their text: not carried over.
     return Workspace(registers, [], {})

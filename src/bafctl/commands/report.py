@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
@@ -58,8 +59,11 @@ def revision_of(paths: list[Path]) -> Revision:
 def write_output(output: Path, data: bytes | Iterable[bytes]) -> None:
     """Write the report to ``output`` (``-``: standard output), whole or chunk by chunk.
 
-    A file is written beside its target and renamed into place, so a failure part-way
-    (a full disk, an interrupted run) leaves the previous report, never half of one.
+    A regular file (or a new one) is written beside itself and renamed into place, so a
+    failure part-way (a full disk, an interrupted run) leaves the previous report, never
+    half of one; it keeps the previous file's permissions, and a symbolic link is written
+    through. Anything else (a named pipe, a device) or a file in a folder bafctl cannot
+    write is written directly, as it always was.
     """
     chunks = [data] if isinstance(data, bytes) else data
     if str(output) == "-":
@@ -68,29 +72,54 @@ def write_output(output: Path, data: bytes | Iterable[bytes]) -> None:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    import os
-    import tempfile
-
     from bafctl.errors import BafctlError
 
-    temp: str | None = None
     try:
-        handle, temp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        _write_file(Path(os.path.realpath(output)), chunks)
+    except OSError as exc:
+        raise BafctlError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def _write_file(target: Path, chunks: Iterable[bytes]) -> None:
+    import stat
+    import tempfile
+
+    try:
+        existing: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _write_in_place(target, chunks)  # a named pipe or a device: there is nothing to replace
+        return
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except PermissionError:
+        if existing is None:
+            raise
+        _write_in_place(target, chunks)  # a writable file in a folder bafctl cannot write
+        return
+    temp = Path(temp_name)
+    try:
         with os.fdopen(handle, "wb") as stream:
             for chunk in chunks:
                 stream.write(chunk)
-            # mkstemp makes the file private; a report is as readable as any file written here.
+            # mkstemp makes the file private: keep the previous report's permissions, or
+            # give a new one those of any file written here.
             umask = os.umask(0)
             os.umask(umask)
-            os.fchmod(stream.fileno(), 0o666 & ~umask)
-        Path(temp).replace(output)
-        temp = None
-    except OSError as exc:
-        raise BafctlError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                Path(temp).unlink()
+            mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~umask
+            os.fchmod(stream.fileno(), mode)
+        temp.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _write_in_place(target: Path, chunks: Iterable[bytes]) -> None:
+    with target.open("wb") as stream:
+        for chunk in chunks:
+            stream.write(chunk)
 
 
 def report(
