@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_
 
 from pydantic import BaseModel, ValidationError
 
+from bafctl.cache import LazyModel, ValidationCache, content_digest
 from bafctl.errors import RegisterNotFoundError
 from bafctl.findings import Finding, Level
 from bafctl.models import Gap, RegisterSettings, Risk
@@ -32,8 +33,6 @@ from bafctl.yamlio import MAX_FILE_BYTES, ParsedYaml, SourceMap, Span, parse_yam
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from bafctl.cache import LazyModel
 
 REGISTER_FILE = "register.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -848,7 +847,7 @@ def _run_job(
     analysis: tuple[Finding, ...] | None = None
     if job.need_analysis and risk_analysis is not None and settings is not None and result.model is not None:
         # A cached model is read for the rules and not kept: the workspace keeps it packed.
-        model = result.model.peek() if isinstance(result.model, _lazy_model_type()) else result.model
+        model = result.model.peek() if isinstance(result.model, LazyModel) else result.model
         source = result.source or SourceFromText(job.data)
         lr = LoadedRisk("", model, source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
         analysis = risk_analysis.run(settings, lr)
@@ -857,20 +856,12 @@ def _run_job(
     return dataclasses.replace(result, source=None), analysis
 
 
-def _lazy_model_type() -> type[LazyModel]:
-    from bafctl.cache import LazyModel
-
-    return LazyModel
-
-
 def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] | None]:
     """:func:`_run_job` in a worker process: model and positions packed to cross the pipe.
 
     The parent receives bytes and unpickles a model only if it reads it, so a 5,000-risk
     check holds about 30 KB a risk rather than a live model of about 150 KB.
     """
-    from bafctl.cache import LazyModel
-
     result, analysis = _run_job(job, *_FORK_STATE[0])
     if job.cached is not None:
         return None, analysis  # the parent has the validated risk already
@@ -973,19 +964,13 @@ def load_workspace(
                     reg.id,
                     risk_id=result.risk_id,
                     facts=result.facts,
-                    content=jobs[path].digest if path in jobs else _digest(files[path]),
+                    content=jobs[path].digest if path in jobs else content_digest(files[path]),
                     analysis=(analysis.key, _at(found, path)) if found is not None and analysis else None,
                 )
             )
     ordered = [registers[d] for d in sorted(registers)]
     findings += _check_links(ordered)
     return Workspace(ordered, sorted(findings), ParsedFiles(files))
-
-
-def _digest(data: bytes) -> bytes:
-    from bafctl.cache import content_digest
-
-    return content_digest(data)
 
 
 def _risk_files_by_register(
@@ -1034,7 +1019,7 @@ def _load_settings(
                 cache.put(data, "register", _packed_for_cache(result))
         findings += _at(result.findings, settings_path)
         settings = result.model if isinstance(result.model, RegisterSettings) else None
-        settings_by_folder[folder] = (settings, _digest(data).hex() if settings is not None else "-")
+        settings_by_folder[folder] = (settings, content_digest(data).hex() if settings is not None else "-")
         if settings is not None:
             registers[folder] = LoadedRegister(folder, settings, settings_path, result.source or SourceFromText(data))
     return registers
@@ -1055,7 +1040,7 @@ def _plan(
         settings, settings_digest = settings_by_folder[folder]
         for path in paths:
             data = files[path]
-            digest = _digest(data)
+            digest = content_digest(data)
             hit = cache.get(data, _settings_context(settings_digest), digest=digest) if cache is not None else None
             if not isinstance(hit, _Validated):
                 need = analysis is not None and settings is not None
@@ -1079,8 +1064,6 @@ def _at(findings: Iterable[Finding], path: str) -> list[Finding]:
 
 def _packed_for_cache(result: _Validated) -> _Validated:
     """The form a result is cached in: model and positions stay packed until read."""
-    from bafctl.cache import LazyModel
-
     model = result.model
     if model is not None and not isinstance(model, LazyModel) and not isinstance(model, RegisterSettings):
         model = LazyModel.of(model)
@@ -1102,8 +1085,6 @@ def entry_cache(use_cache: bool | None = None) -> ValidationStore | None:
     """The cache for files read one by one (git blobs), or None when it is bypassed."""
     if not cache_enabled(use_cache):
         return None
-    from bafctl.cache import ValidationCache
-
     return ValidationCache[Any]()
 
 
@@ -1140,8 +1121,6 @@ def _load_files(
     files: Mapping[str, bytes], cwd: Path | None, use_cache: bool | None, analysis: RiskAnalysis | None
 ) -> Workspace:
     if cache_enabled(use_cache) and files:
-        from bafctl.cache import ValidationCache
-
         folders = sorted({str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE})
         group = "\0".join([str((cwd or Path.cwd()).resolve()), *folders])
         with ValidationCache[Any]().pack(group) as pack:
