@@ -1,0 +1,1 @@
+"""Where register bytes come from: the layout rules shared by the disk and git readers."""
