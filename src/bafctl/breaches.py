@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace
-from bafctl.models import Action
 from bafctl.scoring import AppetiteFlag, appetite_status, format_cxl
 
 #: Flags in the order a board reads them: a breach first (domain.md 2.4, V08-V10).
@@ -124,23 +123,19 @@ def plan_actions(lr: LoadedRisk, reg: LoadedRegister, today: dt.date) -> tuple[P
     """
     found: list[PlanAction] = []
     for action in lr.risk.actions:
-        if _is_plan(action, today):
+        if action.counts_as_plan(today):
             assert action.owner is not None and action.due is not None
             found.append(PlanAction(action.id, _role(reg, action.owner), action.due))
     return tuple(sorted(found, key=lambda a: (a.due, a.id)))
 
 
-def _is_plan(action: Action, today: dt.date) -> bool:
-    return action.status.is_open and action.owner is not None and action.due is not None and action.due >= today
-
-
 def _role(reg: LoadedRegister, role_id: str) -> Named:
-    role = next((r for r in reg.settings.roles if r.id == role_id), None)
+    role = reg.settings.role(role_id)
     return Named(role_id, role.title if role is not None else role_id)
 
 
 def _committee(reg: LoadedRegister, committee_id: str) -> Named:
-    committee = next((c for c in reg.settings.committees if c.id == committee_id), None)
+    committee = reg.settings.committee(committee_id)
     return Named(committee_id, committee.name if committee is not None else committee_id)
 
 

@@ -13,7 +13,6 @@ reassigned or now overdue; and changes to the register's matrix, bands and appet
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import Any
 from bafctl.findings import Finding, Level
 from bafctl.gitio import CommitChanges, RevisionInfo
 from bafctl.loader import REGISTER_FILE, LoadedRegister, LoadedRisk, Workspace
-from bafctl.models import Action, Assessment, Assurance, Gap, RegisterSettings, Risk, RiskStatus
+from bafctl.models import Action, Assessment, Assurance, Gap, RegisterSettings, Risk, RiskStatus, natural_key
 from bafctl.scoring import band_for, tolerance_for
 
 ASSESSMENTS = ("initial", "current", "target")
@@ -410,7 +409,7 @@ class WorkspaceDiff:
 def _snapshot(reg: LoadedRegister, lr: LoadedRisk) -> RiskSnapshot:
     risk, settings = lr.risk, reg.settings
     scores = {name: Cxl.of(getattr(risk.assessments, name)) for name in ASSESSMENTS}
-    role = next((r for r in settings.roles if r.id == risk.executive_lead), None)
+    role = settings.role(risk.executive_lead)
     return RiskSnapshot(
         path=lr.path,
         register_id=reg.id,
@@ -529,15 +528,10 @@ def _item_changes(old: Risk, new: Risk) -> list[ItemChange]:
     return changes
 
 
-def _is_overdue(action: Action, on: dt.date) -> bool:
-    # An open action past its due date (domain.md: overdue actions are reported to the board).
-    return action.status.is_open and action.due is not None and action.due < on
-
-
 def _role_title(settings: RegisterSettings, role_id: str | None, fallback: str) -> str:
     if role_id is None:
         return fallback
-    role = next((r for r in settings.roles if r.id == role_id), None)
+    role = settings.role(role_id)
     return role.title if role else role_id
 
 
@@ -556,7 +550,7 @@ def _action_changes(
         b = before.get(action_id)
         if b is None:
             changes.append(make(a, "added"))
-            if _is_overdue(a, today):
+            if a.is_overdue(today):
                 changes.append(make(a, "overdue"))
             continue
         if b.status.is_open and not a.status.is_open:
@@ -569,7 +563,7 @@ def _action_changes(
             changes.append(make(a, "reassigned", old=b.owner, new=a.owner))
         if b.action != a.action:
             changes.append(make(a, "reworded", old=b.action, new=a.action, words=word_diff(b.action, a.action)))
-        if _is_overdue(a, today) and not _is_overdue(b, old_date):
+        if a.is_overdue(today) and not b.is_overdue(old_date):
             changes.append(make(a, "overdue"))
     for action_id, b in before.items():
         if action_id not in after:
@@ -585,10 +579,6 @@ def _score_changes(old: RiskSnapshot, new: RiskSnapshot) -> list[ScoreChange]:
         for name in ASSESSMENTS
         if old.scores[name] != new.scores[name]
     ]
-
-
-def _natural_key(text: str) -> tuple[Any, ...]:
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.casefold()))
 
 
 @dataclass(frozen=True)
@@ -729,12 +719,12 @@ def diff_workspaces(
         else:
             changes.append(RiskChange(lr.risk.id, "removed", _snapshot(reg, lr), None))
 
-    changes.sort(key=lambda c: (c.latest.register_id, _natural_key(c.risk_id)))
+    changes.sort(key=lambda c: (c.latest.register_id, natural_key(c.risk_id)))
     return WorkspaceDiff(
         registers=tuple(_register_changes(old, new)),
         risks=tuple(changes),
-        unchanged=tuple(sorted(unchanged, key=_natural_key)),
-        not_compared=tuple(sorted(not_compared, key=lambda n: _natural_key(n.risk_id))),
+        unchanged=tuple(sorted(unchanged, key=natural_key)),
+        not_compared=tuple(sorted(not_compared, key=lambda n: natural_key(n.risk_id))),
         today=today,
     )
 

@@ -28,6 +28,13 @@ RISK_REF_PATTERN = r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,39}:)?[A-Za-z0-9][A-Za-z0-9
 _LINE_BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029]")
 
 
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for IDs as people read them: ``BAF2`` before ``BAF10``, case ignored."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text) if part
+    )
+
+
 def _one_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
         raise ValueError("must be on one line: remove the line break")
@@ -198,6 +205,16 @@ class RegisterSettings(_Model):
         """The section a theme is reported under."""
         return next((s for s in self.sections if theme_id in s.themes), None)
 
+    def role(self, role_id: str | None) -> Role | None:
+        """The role with this ID (an executive lead or action owner), if the register defines it."""
+        if role_id is None:
+            return None
+        return next((r for r in self.roles if r.id == role_id), None)
+
+    def committee(self, committee_id: str) -> Committee | None:
+        """The committee with this ID, if the register defines it."""
+        return next((c for c in self.committees if c.id == committee_id), None)
+
 
 # ---------------------------------------------------------------------------
 # Risk files
@@ -211,6 +228,10 @@ class RiskStatus(StrEnum):
     APPROVED = "approved"
     CLOSED = "closed"
     MERGED = "merged"
+
+
+#: Statuses of a risk that has left the BAF: not scored against appetite, not in the summary.
+RETIRED_STATUSES = frozenset({RiskStatus.CLOSED, RiskStatus.MERGED})
 
 
 class ActionStatus(StrEnum):
@@ -367,6 +388,18 @@ class Action(_Model):
             raise ValueError(f"`completed` is set but status is {self.status.value!r}")
         return self
 
+    def is_overdue(self, on: dt.date) -> bool:
+        """Still open after its due date (docs/domain.md: overdue actions are reported to the board)."""
+        return self.status.is_open and self.due is not None and self.due < on
+
+    def counts_as_plan(self, on: dt.date) -> bool:
+        """Part of an active treatment plan on ``on``: open, owned, and not yet due.
+
+        A risk in breach of its tolerance needs at least one such action (docs/domain.md,
+        V09); ``breaches`` and the ``breach-without-plan`` rule both ask this.
+        """
+        return self.status.is_open and self.owner is not None and self.due is not None and self.due >= on
+
 
 GapItem = Text | Gap
 ControlItem = Text
@@ -437,6 +470,11 @@ class Risk(_Model):
         if self.keyword is not None and self.keyword.lower() not in self.title.lower():
             raise ValueError(f"keyword {self.keyword!r} does not appear in the title")
         return self
+
+    @property
+    def is_active(self) -> bool:
+        """True unless the risk is closed or merged into another."""
+        return self.status not in RETIRED_STATUSES
 
     @property
     def threads(self) -> list[Thread]:

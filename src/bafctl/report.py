@@ -33,14 +33,13 @@ from bafctl.models import (
     Risk,
     RiskStatus,
     Thread,
+    natural_key,
 )
 from bafctl.summary import (
-    RETIRED,
     Score,
     Summary,
     SummaryRow,
     build_summary,
-    natural_key,
     score_of,
 )
 
@@ -340,9 +339,7 @@ class Report:
 
 
 def _role(settings: RegisterSettings, role_id: str | None) -> str | None:
-    if role_id is None:
-        return None
-    role = next((r for r in settings.roles if r.id == role_id), None)
+    role = settings.role(role_id)
     return role_id if role is None else role.title
 
 
@@ -350,11 +347,6 @@ def _gap(item: GapItem) -> GapView:
     if isinstance(item, Gap):
         return GapView(item.text, tuple(item.actions))
     return GapView(item, ())
-
-
-def _is_overdue(action: Action, on: dt.date) -> bool:
-    # domain.md V16: an open action whose due date has passed.
-    return action.status.is_open and action.due is not None and action.due < on
 
 
 def action_view(action: Action, settings: RegisterSettings, on: dt.date) -> ActionView:
@@ -366,7 +358,7 @@ def action_view(action: Action, settings: RegisterSettings, on: dt.date) -> Acti
         action.due,
         action.status.value,
         action.completed,
-        _is_overdue(action, on),
+        action.is_overdue(on),
     )
 
 
@@ -410,7 +402,8 @@ def risk_page(reg: LoadedRegister, lr: LoadedRisk, row: SummaryRow, on: dt.date)
     level = settings.appetite_level(risk.appetite.level)
     tolerance = "not set" if row.tolerance is None else f"upper limit of tolerance {row.tolerance}"
     lead = _role(settings, risk.executive_lead) or risk.executive_lead
-    holder = next((r.holder for r in settings.roles if r.id == risk.executive_lead and r.holder), None)
+    lead_role = settings.role(risk.executive_lead)
+    holder = lead_role.holder if lead_role is not None and lead_role.holder else None
     return RiskPage(
         register_name=settings.info.name,
         row=row,
@@ -439,7 +432,7 @@ def risk_page(reg: LoadedRegister, lr: LoadedRisk, row: SummaryRow, on: dt.date)
 
 
 def _live(workspace: Workspace) -> list[tuple[LoadedRegister, LoadedRisk]]:
-    return [(reg, lr) for reg, lr in workspace.risks() if lr.risk.status not in RETIRED]
+    return [(reg, lr) for reg, lr in workspace.risks() if lr.risk.is_active]
 
 
 def build_action_log(

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bafctl.models import Assessment, Band, RegisterSettings, Risk, RiskStatus
+from bafctl.models import Assessment, Band, RegisterSettings, Risk
 
 #: Every score the 5x5 matrix can produce (domain.md 1.4): 7, 11, 13, 14, 17-19, 21-24 cannot occur.
 ACHIEVABLE_SCORES = frozenset(c * lk for c in range(1, 6) for lk in range(1, 6))
@@ -132,17 +132,12 @@ def appetite_status(risk: Risk, settings: RegisterSettings, today: dt.date) -> A
     target = risk.assessments.target.computed_score
     tolerance = tolerance_for(risk, settings)
     flags: set[AppetiteFlag] = set()
-    if tolerance is not None and risk.status not in (RiskStatus.CLOSED, RiskStatus.MERGED):
+    if tolerance is not None and risk.is_active:
         if current > tolerance:
             flags.add(AppetiteFlag.BREACH)
         if target > tolerance:
             flags.add(AppetiteFlag.TARGET_OUTSIDE)
     target_date = risk.assessments.target.date
-    if (
-        target_date is not None
-        and target_date < today
-        and current > target
-        and risk.status not in (RiskStatus.CLOSED, RiskStatus.MERGED)
-    ):
+    if target_date is not None and target_date < today and current > target and risk.is_active:
         flags.add(AppetiteFlag.OFF_TRACK)
     return AppetiteStatus(risk.id, current, target, tolerance, frozenset(flags))

@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import Any
 
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace
-from bafctl.models import Assessment, RegisterSettings, Risk, RiskStatus
+from bafctl.models import RETIRED_STATUSES, Assessment, RegisterSettings, Risk, RiskStatus
+from bafctl.models import natural_key as natural_key  # noqa: PLC0414 - re-exported for callers of the summary
 from bafctl.scoring import AppetiteFlag, appetite_status, band_for, format_cxl
 
 SUMMARY_VERSION = 1
 
-#: Risks that are no longer managed are not on the board's summary (domain.md 3.2).
-RETIRED = frozenset({RiskStatus.CLOSED, RiskStatus.MERGED})
+#: Risks that are no longer managed are not on the board's summary (docs/domain.md).
+RETIRED = RETIRED_STATUSES
 
 #: Colour used when a register's band colour cannot be used safely.
 FALLBACK_COLOUR = "#9e9e9e"
@@ -368,13 +369,6 @@ class Summary:
         }
 
 
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that puts ``BAF2`` before ``BAF10``."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text) if part
-    )
-
-
 def _previous_scores(previous: Workspace | None) -> dict[tuple[str, str], tuple[Risk, RegisterSettings]]:
     if previous is None:
         return {}
@@ -460,9 +454,7 @@ def summarise_register(
     """One register's summary: live risks by section, in section then natural-ID order."""
     settings = reg.settings
     committees = {c.id: c.name for c in settings.committees}
-    live = sorted(
-        (lr for lr in reg.risks if lr.risk.status not in RETIRED), key=lambda lr: (natural_key(lr.risk.id), lr.path)
-    )
+    live = sorted((lr for lr in reg.risks if lr.risk.is_active), key=lambda lr: (natural_key(lr.risk.id), lr.path))
     compare = previous is not None
     rows_by_section: dict[int | None, list[SummaryRow]] = {}
     unsectioned_committee: str | None = None
@@ -492,7 +484,7 @@ def summarise_register(
         for b in sorted(settings.matrix.bands, key=lambda b: b.min)
     )
     retired = tuple(
-        lr.risk.id for lr in sorted(reg.risks, key=lambda lr: natural_key(lr.risk.id)) if lr.risk.status in RETIRED
+        lr.risk.id for lr in sorted(reg.risks, key=lambda lr: natural_key(lr.risk.id)) if not lr.risk.is_active
     )
     return RegisterSummary(
         reg.id,

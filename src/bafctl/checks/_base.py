@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 from bafctl.findings import Finding, Level
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace
-from bafctl.models import Action, Risk, RiskStatus, Thread
+from bafctl.models import Action, Risk, Thread
 
 Loc = tuple[str | int, ...]
 
@@ -64,7 +64,7 @@ class CheckContext:
 
     def active_risks(self) -> list[tuple[LoadedRegister, LoadedRisk]]:
         """Risks still managed: closed and merged risks are history, not judged."""
-        return [(reg, lr) for reg, lr in self.risks() if is_active(lr.risk)]
+        return [(reg, lr) for reg, lr in self.risks() if lr.risk.is_active]
 
     def option(self, name: str) -> Any:
         """One option's value (the runner fills in every default)."""
@@ -114,8 +114,8 @@ def finding_at(
 
 
 def is_active(risk: Risk) -> bool:
-    """True unless the risk is closed or merged into another."""
-    return risk.status not in (RiskStatus.CLOSED, RiskStatus.MERGED)
+    """True unless the risk is closed or merged into another (:attr:`Risk.is_active`)."""
+    return risk.is_active
 
 
 def threads(risk: Risk) -> Iterator[tuple[Loc, str, Thread]]:

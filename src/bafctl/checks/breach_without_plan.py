@@ -50,11 +50,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         status = appetite_status(lr.risk, reg.settings, ctx.today)
         if not status.in_breach:
             continue
-        live = [
-            action
-            for _loc, action in actions(lr.risk)
-            if action.status.is_open and action.owner is not None and action.due is not None and action.due >= ctx.today
-        ]
+        live = [action for _loc, action in actions(lr.risk) if action.counts_as_plan(ctx.today)]
         if not live:
             yield finding_at(
                 lr,

@@ -45,7 +45,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     """Yield a finding, at its due date, for each open action due before the as-of date."""
     for _reg, lr in ctx.active_risks():
         for loc, action in actions(lr.risk):
-            if action.status.is_open and action.due is not None and action.due < ctx.today:
+            if action.is_overdue(ctx.today):
+                assert action.due is not None
                 days = (ctx.today - action.due).days
                 state = action.status.value.replace("_", " ")
                 yield finding_at(
