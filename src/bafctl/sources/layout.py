@@ -3,11 +3,14 @@
 This is the one home of the ownership rule. The loader (files from disk or git), rescore
 and the git reader all ask :func:`owner_of`, so ``check registers`` and
 ``check . registers`` can never disagree about which ``register.yaml`` governs a risk.
+
+Paths are POSIX strings as the loader keys them: relative to the working folder (``"."``
+is its top), or absolute (``/srv/baf/reg``) for a register outside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 REGISTER_FILE = "register.yaml"
@@ -23,7 +26,7 @@ def register_folder(settings_path: str) -> str:
 
 def settings_path(folder: str) -> str:
     """The ``register.yaml`` path of a register folder (the inverse of :func:`register_folder`)."""
-    return REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
+    return REGISTER_FILE if folder == "." else str(PurePosixPath(folder) / REGISTER_FILE)
 
 
 def register_folders(paths: Iterable[str]) -> list[str]:
@@ -44,20 +47,41 @@ def _depth(folder: str) -> int:
 
 
 def deepest_first(folders: Iterable[str]) -> list[str]:
-    """Register folders ordered so that the first one holding a path is its owner."""
+    """Register folders ordered so that the first one holding a path is its owner.
+
+    Deepest first by number of parts, ``"."`` last (``-count("/")`` once put ``"."``
+    level with ``"registers"``, and ``"."`` sorts first by name: issue 11).
+    """
     return sorted(set(folders), key=lambda folder: (-_depth(folder), folder))
+
+
+def owners(register_dirs: Iterable[str]) -> Callable[[str], str | None]:
+    """:func:`owner_of` for many paths and one set of register folders (built once)."""
+    # Spelled as given ("reg/" stays "reg/"), looked up in normal form.
+    known = {str(PurePosixPath(folder)): folder for folder in register_dirs}
+
+    def owner(path: str) -> str | None:
+        pure = PurePosixPath(path)
+        # The path itself, then its folders from the nearest up: the first register
+        # folder met is the deepest one holding the path. A relative path ends at ".",
+        # an absolute one at "/", so neither kind is ever owned by the other.
+        for folder in (pure, *pure.parents):
+            found = known.get(str(folder))
+            if found is not None:
+                return found
+        return None
+
+    return owner
 
 
 def owner_of(path: str, register_dirs: Iterable[str]) -> str | None:
     """The register that owns ``path``: the deepest register folder holding it, or None.
 
     The nearest ``register.yaml`` above a file governs it; a nested register is a register
-    of its own, never part of the one above it.
+    of its own, never part of the one above it. Looking up many paths, build the lookup
+    once with :func:`owners`.
     """
-    for folder in deepest_first(register_dirs):
-        if is_inside(path, folder):
-            return folder
-    return None
+    return owners(register_dirs)(path)
 
 
 def is_register_candidate(path: str) -> bool:
