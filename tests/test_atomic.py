@@ -15,14 +15,8 @@ from pathlib import Path
 import pytest
 
 from bafctl import atomic
-from bafctl.atomic import (
-    FileChangedError,
-    LockHeldError,
-    UnsafeTargetError,
-    WriteFailedError,
-    lock_path_for,
-    replace_file,
-)
+from bafctl.atomic import lock_path_for, replace_file
+from bafctl.errors import FileChangedError, LockHeldError, UnsafeTargetError, WriteFailedError
 
 OLD = b"\xef\xbb\xbfid: R1\r\nlast_updated: 2026-01-19\r\n"
 NEW = b"\xef\xbb\xbfid: R1\r\nlast_updated: 2026-03-02\r\n"

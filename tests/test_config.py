@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from bafctl.checks._base import EXAMPLE_REGISTER, merge_example
 from bafctl.cli import app
-from bafctl.config import Config, ConfigError, FailOn, find_config, load_config, parse_config
+from bafctl.config import Config, FailOn, find_config, load_config, parse_config
+from bafctl.errors import ConfigError
 from bafctl.findings import Level
 
 

@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bafctl.errors import BafctlError, ExitCode
+from bafctl.errors import FileChangedError, LockHeldError, UnsafeTargetError, WriteFailedError
 
 #: A lock whose owner cannot be shown to have died is still broken after this long
 #: (a rescore takes well under a second).
@@ -44,30 +44,6 @@ STALE_LOCK_SECONDS = 600.0
 #: A lock file that is still empty this long after it was created was left by a writer
 #: killed between creating it and writing its process ID (which takes microseconds).
 EMPTY_LOCK_GRACE_SECONDS = 2.0
-
-
-class LockHeldError(BafctlError):
-    """Another bafctl holds the file's lock."""
-
-    exit_code = ExitCode.USAGE
-
-
-class FileChangedError(BafctlError):
-    """The file changed on disk after bafctl read it (lost-update protection)."""
-
-    exit_code = ExitCode.USAGE
-
-
-class UnsafeTargetError(BafctlError):
-    """The file is a symbolic link, not a regular file, or has several hard links."""
-
-    exit_code = ExitCode.USAGE
-
-
-class WriteFailedError(BafctlError):
-    """The operating system refused the write (full disk, permissions); the file is unchanged."""
-
-    exit_code = ExitCode.USAGE
 
 
 def lock_path_for(path: Path) -> Path:

@@ -31,17 +31,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from bafctl.errors import BafctlError
+from bafctl.errors import ConfigError
 from bafctl.findings import Level
 
 CONFIG_FILE = "bafctl.toml"
 PYPROJECT_FILE = "pyproject.toml"
 #: The word that turns a rule off.
 OFF = "off"
-
-
-class ConfigError(BafctlError):
-    """The configuration file is not valid TOML or names an unknown rule, option or value."""
 
 
 class FailOn(StrEnum):

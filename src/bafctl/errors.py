@@ -1,8 +1,20 @@
-"""Exit codes and the errors bafctl expects (user-fixable, never a traceback)."""
+"""Every error bafctl expects, and the exit code each maps to (README "Exit codes").
+
+An expected error is one the user can fix: the CLI prints its message as one line,
+``bafctl: error: ...``, and exits with its :attr:`~BafctlError.exit_code`, never with a
+traceback. Anything else that escapes a command is a bug: exit 3, one line, and the
+traceback only with ``--debug``. Keep every exception class here, so the exit code of
+any failure can be found in one place.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bafctl.findings import Finding
 
 
 class ExitCode(IntEnum):
@@ -13,7 +25,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     """Error-level findings, a risk out of appetite, or a pending change under --check."""
     USAGE = 2
-    """Usage or environment error: bad flag, missing path, not a git repository."""
+    """Usage or environment error: bad flag, missing path, not a git repository, a failed write."""
     INTERNAL = 3
     """A bug in bafctl: one line on stderr, the traceback only with --debug."""
 
@@ -24,8 +36,15 @@ class BafctlError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
 
 
+# -- exit 2: usage and environment -------------------------------------------------
+
+
 class UsageError(BafctlError):
     """A bad argument or option value."""
+
+
+class ConfigError(BafctlError):
+    """The configuration file is not valid TOML or names an unknown rule, option or value."""
 
 
 class RegisterNotFoundError(BafctlError):
@@ -44,7 +63,51 @@ class RiskNotFoundError(BafctlError):
     """No loaded register holds a risk with the given ID."""
 
 
+class BrowserError(BafctlError):
+    """No headless Chromium to print with, or it failed to print."""
+
+
+class OutputError(BafctlError):
+    """Results could not be written (a full disk, a closed or broken stdout); no partial file is left."""
+
+
+class LockHeldError(BafctlError):
+    """Another bafctl holds the file's lock."""
+
+
+class FileChangedError(BafctlError):
+    """The file changed on disk after bafctl read it (lost-update protection)."""
+
+
+class UnsafeTargetError(BafctlError):
+    """The file is a symbolic link, not a regular file, or has several hard links."""
+
+
+class WriteFailedError(BafctlError):
+    """The operating system refused the write (full disk, permissions); the file is unchanged."""
+
+
+# -- exit 1: the register needs attention ------------------------------------------
+
+
 class WriteRefusedError(BafctlError):
     """A write was refused to protect the file (invalid, changed, locked or unsafe)."""
 
     exit_code = ExitCode.FINDINGS
+
+
+class RescoreRefusedError(WriteRefusedError):
+    """The file cannot be rescored safely as it stands; nothing was written (exit 1)."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+
+
+# -- exit 3: a bug -------------------------------------------------------------------
+
+
+class VerificationError(BafctlError):
+    """The edited text did not re-read as exactly the requested change (a bug); nothing written."""
+
+    exit_code = ExitCode.INTERNAL
