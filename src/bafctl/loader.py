@@ -1,7 +1,8 @@
 """The one loader: files (from disk or from git) in, validated registers and findings out.
 
 :func:`load_workspace` is pure: it takes a mapping of POSIX paths to bytes, so the same
-code reads the working tree (:func:`read_files`) and git blobs (``bafctl.history``).
+code reads the working tree (:func:`bafctl.sources.disk.read_files`, also importable from here)
+and git blobs (``bafctl.history``).
 Every problem becomes a :class:`~bafctl.findings.Finding` with ``path:line:col``; a
 file that fails is left out of the workspace, the others still load.
 """
@@ -11,11 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import errno
 import gc
 import os
 import re
-import stat
 import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,18 +25,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_
 from pydantic import BaseModel, ValidationError
 
 from bafctl.cache import LazyModel, ValidationCache, content_digest
-from bafctl.errors import RegisterNotFoundError
 from bafctl.findings import Finding, Level
 from bafctl.models import Gap, RegisterSettings, Risk
-from bafctl.yamlio import MAX_FILE_BYTES, ParsedYaml, SourceMap, Span, parse_yaml, value_at
+from bafctl.sources.disk import discover_register_roots, find_repository_root, read_files, scan_files  # noqa: F401
+from bafctl.sources.layout import REGISTER_FILE, SKIPPED_DIRS, YAML_SUFFIXES, owners, register_folders  # noqa: F401
+from bafctl.yamlio import ParsedYaml, SourceMap, Span, parse_yaml, value_at
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-REGISTER_FILE = "register.yaml"
-YAML_SUFFIXES = (".yaml", ".yml")
-#: Folders never searched for registers.
-SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"})
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -254,210 +249,6 @@ class Workspace:
     def has_errors(self) -> bool:
         """True when any unsuppressed finding is an error."""
         return any(f.level is Level.ERROR and f.suppressed is None for f in self.findings)
-
-
-# ---------------------------------------------------------------------------
-# Reading files from disk
-# ---------------------------------------------------------------------------
-
-
-def find_repository_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` that holds ``.git``."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def _register_root_of(path: Path) -> Path | None:
-    for folder in (path if path.is_dir() else path.parent, *path.resolve().parents):
-        if (folder / REGISTER_FILE).is_file():
-            return folder
-    return None
-
-
-def _walk_registers(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        if REGISTER_FILE in filenames:
-            found.append(Path(dirpath))
-    return found
-
-
-def _register_files(root: Path, skipped: list[Path] | None = None) -> list[Path]:
-    """The YAML files of one register, in a stable order, never following symbolic links.
-
-    Symbolic links (to files or folders) are not followed (reliability.md R16): they are
-    added to ``skipped`` so that the loader can say so.
-    """
-    files: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        if here != root and REGISTER_FILE in filenames:
-            dirnames[:] = []  # a nested register is loaded on its own
-            continue
-        kept = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        if skipped is not None:
-            skipped.extend(here / d for d in kept if (here / d).is_symlink())
-        dirnames[:] = [d for d in kept if not (here / d).is_symlink()]
-        for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                file = here / name
-                if file.is_symlink():
-                    if skipped is not None:
-                        skipped.append(file)
-                else:
-                    files.append(file)
-    return files
-
-
-def _display(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def discover_register_roots(paths: Iterable[Path], cwd: Path | None = None) -> list[Path]:
-    """The register folders that the given paths name, in a stable order.
-
-    A file or folder inside a register names that register; a folder above registers
-    names every register below it. Relative paths are taken from ``cwd``. With no paths,
-    the repository (or folder) around ``cwd`` is searched. Raises
-    :class:`RegisterNotFoundError` when a path holds no register, does not exist, or
-    is reached through a symbolic link.
-    """
-    cwd = cwd or Path.cwd()
-    roots: list[Path] = []
-    given = list(paths)
-    if not given:
-        # Inside a register: that register. Elsewhere: the repository's `registers/`
-        # folder when it has registers (so test fixtures and benchmark data elsewhere in
-        # the repository are not mistaken for the board's registers), else every register.
-        inside_cwd = _register_root_of(cwd)
-        base = find_repository_root(cwd) or cwd
-        conventional = base / "registers"
-        if inside_cwd is not None:
-            roots = [inside_cwd]
-        elif conventional.is_dir() and not conventional.is_symlink():
-            roots = _walk_registers(conventional)
-        if not roots:
-            roots = _walk_registers(base)
-        if not roots:
-            raise RegisterNotFoundError(
-                f"no register found under {base} (a register is a folder with a {REGISTER_FILE}); "
-                "pass a path, or run `bafctl init` to start one"
-            )
-    for written in given:
-        linked = _symlinked_part(written, cwd)
-        if linked is not None:
-            raise RegisterNotFoundError(f"{linked}: is a symbolic link; bafctl reads only real files")
-        path = written if written.is_absolute() else cwd / written
-        if not path.exists():
-            raise RegisterNotFoundError(f"{written}: no such file or folder")
-        inside = _register_root_of(path)
-        below = _walk_registers(path) if path.is_dir() and inside is None else []
-        if inside is not None:
-            roots.append(inside)
-        elif below:
-            roots.extend(below)
-        else:
-            raise RegisterNotFoundError(
-                f"{written}: not inside a register (no {REGISTER_FILE} here or above) and none below it"
-            )
-    unique: dict[Path, None] = {}
-    for root in roots:
-        unique.setdefault(root.resolve(), None)
-    return list(unique)
-
-
-def _symlinked_part(path: Path, cwd: Path) -> Path | None:
-    """The first symbolic link among the parts of ``path`` as the user wrote it, if any.
-
-    For a relative path every part written is checked (``a/b/c`` checks ``a``, ``a/b``
-    and ``a/b/c`` under ``cwd``), so a register reached through a link is refused; an
-    absolute path is checked only at its end, as system folders above it may be links.
-    """
-    if path.is_absolute():
-        return path if path.is_symlink() else None
-    parts = path.parts
-    for end in range(1, len(parts) + 1):
-        prefix = Path(*parts[:end])
-        if prefix.name not in ("", ".", "..") and (cwd / prefix).is_symlink():
-            return prefix
-    return None
-
-
-def _read_regular(file: Path) -> bytes:
-    """Read at most MAX_FILE_BYTES + 1 bytes of a regular file, never through a link.
-
-    ``O_NOFOLLOW`` closes the race between the walk and the open; ``O_NONBLOCK`` keeps a
-    FIFO named ``x.yaml`` from hanging the run; ``fstat`` refuses anything not regular.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(file, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IsADirectoryError(errno.EISDIR, "not a regular file", str(file))
-        chunks: list[bytes] = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str, bytes], list[Finding]]:
-    """Read every file of the registers that ``paths`` name, keyed by display path.
-
-    Symbolic links are never followed nor read, and neither is anything that is not a
-    regular file (reliability.md R16); each is reported as a finding instead, as is a
-    file that cannot be read. Oversized files are read only to just over the size cap:
-    the loader reports them from their size.
-    """
-    cwd = (cwd or Path.cwd()).resolve()
-    files: dict[str, bytes] = {}
-    findings: list[Finding] = []
-    for root in discover_register_roots(paths, cwd):
-        # Paths are shown relative to cwd when the whole register is below it, else in
-        # full: a register's files must share one base for the loader to group them.
-        base = cwd if root.is_relative_to(cwd) else Path("/")
-        skipped: list[Path] = []
-        for file in _register_files(root, skipped):
-            display = _display(file, base) if base == cwd else file.as_posix()
-            try:
-                files[display] = _read_regular(file)
-            except OSError as exc:
-                reason = "not a regular file" if exc.errno in (errno.EISDIR, errno.ELOOP) else exc.strerror
-                findings.append(Finding(display, 1, 1, "file-unreadable", f"cannot read the file: {reason}"))
-        for link in skipped:
-            findings.append(
-                Finding(
-                    _display(link, cwd) if base == cwd else link.as_posix(),
-                    1,
-                    1,
-                    "symlink",
-                    "is a symbolic link: not read (bafctl reads only real files inside the register)",
-                    hint="replace the link by the file or folder itself",
-                )
-            )
-    return files, findings
-
-
-def read_files(paths: Iterable[Path], cwd: Path | None = None) -> dict[str, bytes]:
-    """Read every file of the registers that ``paths`` name, keyed by display path.
-
-    Symbolic links and files outside the register folders are never read (reliability.md R16);
-    :func:`scan_files` also says which were left out and why.
-    """
-    return scan_files(paths, cwd)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -925,10 +716,7 @@ def load_workspace(
     per-risk findings (the quality rules), computed and cached beside validation and
     kept on each :class:`LoadedRisk` for :func:`bafctl.checks.run_checks`.
     """
-    register_dirs = sorted(
-        {str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE},
-        key=lambda d: (-d.count("/"), d),
-    )
+    register_dirs = register_folders(files)
     risk_files, findings = _risk_files_by_register(files, register_dirs)
     # Register settings first: every risk is validated against its register's.
     settings_by_folder: _SettingsByFolder = {}
@@ -979,11 +767,11 @@ def _risk_files_by_register(
     """Each register folder's risk files (the deepest register owns a file), and strays."""
     risk_files: dict[str, list[str]] = {d: [] for d in register_dirs}
     findings: list[Finding] = []
+    owner_of = owners(register_dirs)
     for path in sorted(files):
-        pure = PurePosixPath(path)
-        if pure.name == REGISTER_FILE:
+        if PurePosixPath(path).name == REGISTER_FILE:
             continue
-        owner = next((d for d in register_dirs if d == "." or pure.is_relative_to(d)), None)
+        owner = owner_of(path)
         if owner is None:
             findings.append(
                 Finding(
