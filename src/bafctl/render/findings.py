@@ -7,13 +7,14 @@ them as silenced (JSON ``suppressed``, SARIF ``suppressions``, JUnit ``skipped``
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from bafctl import __version__
-from bafctl.escaping import terminal
+from bafctl.escaping import display_path, log_safe, one_line, terminal
 from bafctl.findings import Finding, Level, count_levels
 from bafctl.jsonout import dump_json
 
@@ -29,9 +30,16 @@ class RuleInfo:
 
 
 def line_for(finding: Finding) -> str:
-    """``path:line:col: level: message (rule)``, the same words in every format."""
-    return terminal(
-        f"{finding.path}:{finding.line}:{finding.col}: {finding.level.value}: {finding.full_message} ({finding.rule})"
+    """``path:line:col: level: message (rule)``, the same words in every format, on one line.
+
+    The path is shown escaped (:func:`~bafctl.escaping.display_path`) and the message
+    folded onto the line, so no file name or register text can start a line of its own.
+    """
+    return log_safe(
+        terminal(
+            f"{display_path(finding.path)}:{finding.line}:{finding.col}: {finding.level.value}: "
+            f"{one_line(finding.full_message)} ({finding.rule})"
+        )
     )
 
 
@@ -73,7 +81,7 @@ def render_json(findings: list[Finding], files: int) -> str:
                     "info": counts[Level.INFO],
                     "silenced": sum(1 for f in findings if f.suppressed is not None),
                 },
-                "findings": [f.to_dict() for f in findings],
+                "findings": [{**f.to_dict(), "path": display_path(f.path)} for f in findings],
             }
         )
         + "\n"
@@ -86,7 +94,12 @@ def render_parsable(findings: list[Finding]) -> str:
     Editors' and CI's problem matchers read this unchanged; there is no summary line.
     """
     return "".join(
-        terminal(f"{f.path}:{f.line}:{f.col}: [{f.level.value}] {f.full_message} ({f.rule})") + "\n"
+        log_safe(
+            terminal(
+                f"{display_path(f.path)}:{f.line}:{f.col}: [{f.level.value}] {one_line(f.full_message)} ({f.rule})"
+            )
+        )
+        + "\n"
         for f in findings
         if f.suppressed is None
     )
@@ -122,7 +135,7 @@ def render_github(findings: list[Finding], files: int) -> str:
         props = ",".join(
             f"{name}={github_property(value)}"
             for name, value in (
-                ("file", terminal(f.path)),
+                ("file", display_path(f.path)),
                 ("line", str(f.line)),
                 ("col", str(f.col)),
                 ("title", f"bafctl {f.rule}"),
@@ -136,6 +149,16 @@ def render_github(findings: list[Finding], files: int) -> str:
 # ---------------------------------------------------------------------------
 # SARIF 2.1.0 (GitHub code scanning and other SARIF viewers)
 # ---------------------------------------------------------------------------
+
+
+def _uri(path: str) -> str:
+    """The path as a relative URI: its bytes percent-encoded, so any file name is valid."""
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a surrogate os.fsdecode never makes
+        raw = path.encode("utf-8", "replace")
+    return quote(raw, safe="/")
+
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "note"}
@@ -172,7 +195,7 @@ def render_sarif(findings: list[Finding], rules: Mapping[str, RuleInfo]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": quote(f.path, safe="/")},
+                        "artifactLocation": {"uri": _uri(f.path)},
                         "region": {"startLine": f.line, "startColumn": f.col},
                     }
                 }
@@ -230,11 +253,12 @@ def render_junit(
     root = ET.Element("testsuites", name="bafctl check")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for path, items in sorted(by_path.items()):
-        suite = ET.SubElement(root, "testsuite", name=_xml_text(path))
-        classname = _xml_text(path.rsplit(".", 1)[0].replace("/", "."))
+        shown = display_path(path)
+        suite = ET.SubElement(root, "testsuite", name=_xml_text(shown))
+        classname = _xml_text(shown.rsplit(".", 1)[0].replace("/", "."))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         if not items:
-            ET.SubElement(suite, "testcase", classname=classname, name="bafctl check", file=_xml_text(path))
+            ET.SubElement(suite, "testcase", classname=classname, name="bafctl check", file=_xml_text(shown))
             counts["tests"] += 1
         for f in items:
             case = ET.SubElement(
@@ -242,15 +266,16 @@ def render_junit(
                 "testcase",
                 classname=classname,
                 name=_xml_text(f"{f.rule} at {f.line}:{f.col}"),
-                file=_xml_text(path),
+                file=_xml_text(shown),
                 line=str(f.line),
             )
             counts["tests"] += 1
             if f.suppressed is not None:
-                ET.SubElement(case, "skipped", message=_xml_text(f"silenced: {f.suppressed}"))
+                ET.SubElement(case, "skipped", message=_xml_text(one_line(f"silenced: {f.suppressed}")))
                 counts["skipped"] += 1
             elif f.level in failing:
-                failure = ET.SubElement(case, "failure", message=_xml_text(f.full_message), type=f.level.value)
+                message = _xml_text(one_line(f.full_message))
+                failure = ET.SubElement(case, "failure", message=message, type=f.level.value)
                 failure.text = _xml_text(line_for(f))
                 counts["failures"] += 1
             else:
