@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bafctl.diff import ActionChange, FieldChange, ItemChange, RiskChange, ScoreChange, WordSpan, WorkspaceDiff
-from bafctl.escaping import markdown_cell, markdown_text, one_line, terminal
+from bafctl.escaping import display_path, hanging, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.findings import Finding
 from bafctl.gitio import RevisionInfo
 from bafctl.jsonout import dump_json
@@ -100,7 +100,7 @@ def _snapshot_phrase(rc: RiskChange) -> str:
     text = f"current {current.text} ({snap.bands['current']})"
     if snap.tolerance is not None:
         text += f", {'above' if snap.above_tolerance else 'within'} tolerance {snap.tolerance}"
-    return f"{text}; lead {snap.lead_title}"
+    return f"{text}; lead {one_line(snap.lead_title)}"
 
 
 def _headline(rc: RiskChange) -> str:
@@ -137,27 +137,37 @@ def _words_markdown(words: Sequence[WordSpan]) -> str:
     return "".join(parts)
 
 
+def _has_breaks(text: str) -> bool:
+    return text != "".join(text.splitlines())
+
+
 def field_phrase(change: FieldChange, *, markdown: bool = False) -> str:
     """One field change, e.g. ``title: If we ... [-old-]{+new+} ...`` or ``status: approved → closed``."""
     name = _FIELD_NAMES.get(change.field, change.field.replace("_", " "))
     if change.words is not None:
         return f"{name}: {_words_markdown(change.words) if markdown else _words_text(change.words)}"
     old, new = _value(change.old), _value(change.new)
+    if change.field == "path":
+        old, new = display_path(old), display_path(new)
     if markdown:
         old, new = markdown_text(one_line(old)), markdown_text(one_line(new))
+    elif _has_breaks(old) or _has_breaks(new):
+        # Multi-line text (a `context: |` block): each side under its label, every
+        # further line behind a gutter, so no line of it can pass for a line of the diff.
+        return f"{name}:\n  was: {hanging(old, '     ')}\n  now: {hanging(new, '     ')}"
     return f"{name}: {old} → {new}"
 
 
 def item_phrase(change: ItemChange) -> str:
     """``control added: ...`` (assurance with its line and opinion)."""
-    detail = f" ({change.detail})" if change.detail else ""
+    detail = f" ({one_line(change.detail)})" if change.detail else ""
     return f"{_ITEM_NAMES.get(change.kind, change.kind)} {change.op}: {one_line(change.text)}{detail}"
 
 
 def action_phrase(change: ActionChange) -> str:
     """One action change in words, e.g. ``action A1 completed 2025-11-20 (lead: ...): text``."""
     text = one_line(change.action)
-    lead = change.owner_title or "no owner"
+    lead = one_line(change.owner_title or "no owner")
     due = change.due.isoformat() if change.due else "no due date"
     if change.kind == "completed":
         when = change.completed.isoformat() if change.completed else "(date not recorded)"
@@ -230,7 +240,10 @@ def detail_lines(rc: RiskChange, *, markdown: bool = False) -> list[str]:
 def warning_lines(warnings: Sequence[tuple[RevisionInfo, Finding]]) -> list[str]:
     """``at REV: path:line:col: message (rule)`` for every file that did not load at a revision."""
     return [
-        terminal(f"at {info.label}: {f.path}:{f.line}:{f.col}: {f.full_message} ({f.rule})") for info, f in warnings
+        log_safe(
+            terminal(f"at {info.label}: {display_path(f.path)}:{f.line}:{f.col}: {one_line(f.full_message)} ({f.rule})")
+        )
+        for info, f in warnings
     ]
 
 
@@ -242,6 +255,11 @@ def _commit_line(info: RevisionInfo) -> str:
 # ---------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------
+
+
+def _indented(text: str, indent: str = "  ") -> str:
+    """Every line of an item indented under its risk (an item's own lines included)."""
+    return "\n".join(indent + line for line in text.split("\n"))
 
 
 def render_text(
@@ -262,18 +280,20 @@ def render_text(
     for reg in diff.registers:
         lines.append("")
         lines.append(f"Register {reg.register_id} {reg.change}")
-        lines += [f"  {field_phrase(f)}" for f in reg.field_changes]
+        lines += [_indented(field_phrase(f)) for f in reg.field_changes]
     for rc in diff.risks:
         lines.append("")
         lines.append(f"{rc.risk_id} {_headline(rc)}: {one_line(rc.latest.title)}")
-        lines += [f"  {line}" for line in detail_lines(rc)]
+        lines += [_indented(line) for line in detail_lines(rc)]
         for commit in (why or {}).get(rc.risk_id, ()):
             lines.append(f"  why: {_commit_line(commit)}")
     for nc in diff.not_compared:
         side = old if nc.side == "old" else new
         lines.append("")
-        lines.append(f"{nc.risk_id} not compared: {nc.path} does not load at {side.label} (see the warnings)")
-    return terminal("\n".join(lines)) + "\n"
+        lines.append(
+            f"{nc.risk_id} not compared: {display_path(nc.path)} does not load at {side.label} (see the warnings)"
+        )
+    return log_safe(terminal("\n".join(lines))) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -339,7 +359,7 @@ def _markdown_by_risk(
         out += [
             f"#### {markdown_text(nc.risk_id)}",
             "",
-            f"- Not compared: {markdown_text(nc.path)} does not load at {markdown_text(side.label)}",
+            f"- Not compared: {markdown_text(display_path(nc.path))} does not load at {markdown_text(side.label)}",
             "",
         ]
     return out

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bafctl.diff import ASSESSMENTS
-from bafctl.escaping import csv_cell, one_line, terminal
+from bafctl.escaping import csv_cell, display_path, log_safe, one_line, terminal
 from bafctl.gitio import RevisionInfo
 from bafctl.history import HistoryEntry, HistoryWarning, RiskHistory, RiskState
 from bafctl.jsonout import dump_json
@@ -36,9 +36,11 @@ def trend(history: RiskHistory) -> list[int]:
 def warning_lines(warnings: Sequence[HistoryWarning]) -> list[str]:
     """``at 1a2b3c4: path:line:col: message (rule)`` for each historic file that did not load."""
     return [
-        terminal(
-            f"at {w.commit.short or w.commit.label}: {w.finding.path}:{w.finding.line}:{w.finding.col}: "
-            f"{w.finding.full_message} ({w.finding.rule})"
+        log_safe(
+            terminal(
+                f"at {w.commit.short or w.commit.label}: {display_path(w.finding.path)}:{w.finding.line}:"
+                f"{w.finding.col}: {one_line(w.finding.full_message)} ({w.finding.rule})"
+            )
         )
         for w in warnings
     ]
@@ -77,10 +79,10 @@ def render_text(history: RiskHistory, since: RevisionInfo | None = None) -> str:
     if since is not None:
         base = history.baseline
         at = f"current {base.scores['current'].text} ({base.current_band})" if base else "not in the register"
-        lines.append(f"Since {since.label}: {at}")
+        lines.append(f"Since {one_line(since.label)}: {at}")
     if not history.entries:
         lines.append("No commit changed its assessments." if since is None else "No change since then.")
-        return terminal("\n".join(lines)) + "\n"
+        return log_safe(terminal("\n".join(lines))) + "\n"
     header = ["date", "commit", "author", "initial", "current", "target", "tolerance", "event"]
     rows = [header] + [_row(e) for e in history.entries]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
@@ -89,7 +91,7 @@ def render_text(history: RiskHistory, since: RevisionInfo | None = None) -> str:
     scores = trend(history)
     if scores:
         lines.append(f"Current score: {sparkline(scores)}  ({' → '.join(str(s) for s in scores)})")
-    return terminal("\n".join(lines)) + "\n"
+    return log_safe(terminal("\n".join(lines))) + "\n"
 
 
 _CSV_HEADER = [
@@ -107,7 +109,7 @@ _CSV_HEADER = [
 
 def _path(entry: HistoryEntry) -> str:
     state = entry.state or entry.previous
-    return state.path if state is not None else ""
+    return display_path(state.path) if state is not None else ""
 
 
 def render_csv(history: RiskHistory) -> str:
@@ -135,8 +137,8 @@ def render_csv(history: RiskHistory) -> str:
             _path(entry),
             entry.commit.subject,
         ]
-        writer.writerow([csv_cell(cell) for cell in row])
-    return buffer.getvalue()
+        writer.writerow([csv_cell(terminal(cell) if isinstance(cell, str) else cell) for cell in row])
+    return log_safe(buffer.getvalue())
 
 
 def render_json(history: RiskHistory, since: RevisionInfo | None = None) -> str:
