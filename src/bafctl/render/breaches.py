@@ -8,7 +8,7 @@ characters replaced (R20), Markdown cells are escaped so a ``|`` cannot add a co
 from __future__ import annotations
 
 from bafctl.breaches import BreachReport, BreachRow
-from bafctl.escaping import markdown_cell, markdown_text, terminal
+from bafctl.escaping import display_path, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.jsonout import dump_json
 from bafctl.scoring import AppetiteFlag
 
@@ -48,7 +48,7 @@ def plan_text(row: BreachRow, report: BreachReport) -> str:
     """``yes: WF-1 due 2026-03-31 (Group Chief People Officer)`` or ``none: ...``."""
     if not row.plan:
         return f"none: no open action with an owner and a due date from {report.as_of.isoformat()} on"
-    return "yes: " + "; ".join(f"{a.id} due {a.due.isoformat()} ({a.owner.name})" for a in row.plan)
+    return "yes: " + "; ".join(f"{a.id} due {a.due.isoformat()} ({one_line(a.owner.name)})" for a in row.plan)
 
 
 def _target_text(row: BreachRow) -> str:
@@ -58,22 +58,26 @@ def _target_text(row: BreachRow) -> str:
 
 
 def render_text(report: BreachReport) -> str:
-    """A plain-text block per risk, worst first, after a headline."""
+    """A plain-text block per risk, worst first, after a headline.
+
+    Register text is folded onto its line, indented under the risk's number, and no
+    line can start with a CI command (:func:`~bafctl.escaping.log_safe`).
+    """
     lines = [headline(report)]
     for number, row in enumerate(report.rows, start=1):
         over = f"{row.over_by} over" if row.over_by else "within"
         lines += [
             "",
             f"{number}. {row.risk_id} ({row.register_id}, {row.status}): {flags_text(row)}",
-            f"   {row.title}",
+            f"   {one_line(row.title)}",
             f"   current:        {row.current} against tolerance {row.tolerance} ({row.appetite_level.name}): {over}",
             f"   target:         {_target_text(row)}",
-            f"   executive lead: {row.executive_lead.name}",
-            f"   oversight:      {', '.join(c.name for c in row.oversight)}",
+            f"   executive lead: {one_line(row.executive_lead.name)}",
+            f"   oversight:      {one_line(', '.join(c.name for c in row.oversight))}",
             f"   plan:           {plan_text(row, report)}",
-            f"   file:           {row.path}",
+            f"   file:           {display_path(row.path)}",
         ]
-    return "\n".join(terminal(line) for line in lines) + "\n"
+    return log_safe("\n".join(terminal(line) for line in lines)) + "\n"
 
 
 def render_markdown(report: BreachReport) -> str:
@@ -99,7 +103,7 @@ def render_markdown(report: BreachReport) -> str:
                 plan_text(row, report),
             ]
             lines.append("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    return log_safe("\n".join(lines)) + "\n"
 
 
 def render_json(report: BreachReport) -> str:

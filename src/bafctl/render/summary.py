@@ -16,7 +16,7 @@ import hashlib
 import io
 from typing import TYPE_CHECKING
 
-from bafctl.escaping import csv_cell, html_text, markdown_cell, terminal
+from bafctl.escaping import csv_cell, html_text, log_safe, markdown_cell, one_line, terminal
 from bafctl.jsonout import dump_json
 from bafctl.render.heatmap import axis_legend, cell_entries, heatmap_renderable, heatmap_svg, prefix_note
 from bafctl.summary import Movement, RegisterSummary, Score, Summary, SummaryRow, ink_for
@@ -135,8 +135,8 @@ def text_renderables(summary: Summary, *, target: bool = False) -> list[Renderab
     for r_index, reg in enumerate(summary.registers):
         if r_index:
             out.append(Text(""))
-        out.append(Text(terminal(reg.name), style="bold"))
-        out.append(Text(terminal(reg.organisation)))
+        out.append(Text(terminal(one_line(reg.name)), style="bold"))
+        out.append(Text(terminal(one_line(reg.organisation))))
         out.append(Text(_counts(summary) if len(summary.registers) == 1 else _counts_one(summary, reg)))
         id_width = max([2, *(len(r.risk_id) for r in reg.rows)])
         id_width = min(id_width, 16)
@@ -144,7 +144,7 @@ def text_renderables(summary: Summary, *, target: bool = False) -> list[Renderab
             out.append(Text("\nNo open risks."))
         for s_index, section in enumerate(reg.sections):
             out.append(Text(""))
-            out.append(Text(terminal(section.full_heading), style="bold underline"))
+            out.append(Text(terminal(one_line(section.full_heading)), style="bold underline"))
             out.append(_section_table(reg, s_index, id_width=id_width, movement=movement))
         out.append(Text(""))
         caption = "Heat map: current position of each risk"
@@ -182,6 +182,9 @@ def render_text(summary: Summary, *, width: int = 80, color_system: str | None =
         color_system: A rich colour system (``"truecolor"``, ``"256"``...) or None for
             plain text with no escape sequences at all (NO_COLOR, pipes, CI logs).
         target: Also show where each risk is heading on the heat map.
+
+    Register text wrapped onto a line of its own is never read as a CI command
+    (:func:`~bafctl.escaping.log_safe`).
     """
     from rich.console import Console
 
@@ -202,7 +205,7 @@ def render_text(summary: Summary, *, width: int = 80, color_system: str | None =
     )
     for renderable in text_renderables(summary, target=target):
         console.print(renderable)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return log_safe("\n".join(line.rstrip() for line in buffer.getvalue().splitlines())) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -275,7 +278,7 @@ def render_markdown(summary: Summary, *, target: bool = False) -> str:
         lines += ["", markdown_cell(_legend(reg))]
         if reg.not_shown:
             lines += ["", "Not shown (closed or merged): " + markdown_cell(", ".join(reg.not_shown))]
-    return "\n".join(lines) + "\n"
+    return log_safe("\n".join(lines)) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -339,7 +342,7 @@ def render_csv(summary: Summary) -> str:
                     "" if row.previous is None else row.previous.score,
                 ]
                 writer.writerow([csv_cell(terminal(v) if isinstance(v, str) else v) for v in values])
-    return buffer.getvalue()
+    return log_safe(buffer.getvalue())
 
 
 def render_json(summary: Summary) -> str:
