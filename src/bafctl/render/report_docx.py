@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bafctl.escaping import terminal
+from bafctl.escaping import one_line, terminal
 from bafctl.render.report_html import ENTRY_COLUMNS, layout_for
 from bafctl.render.summary import appetite_word, movement_word, tolerance_word
 from bafctl.report import (
@@ -46,9 +46,22 @@ SECTION_FILL = "#e8edee"
 USABLE_WIDTH_MM = 277
 
 
+#: The longest text a core property (title, subject, comments...) may hold: python-docx
+#: refuses more, and a register name may be 600 characters.
+CORE_PROPERTY_LIMIT = 255
+
+
 def _t(text: str) -> str:
     # XML 1.0 cannot hold most control characters; python-docx would refuse them.
     return terminal(text)
+
+
+def _core(text: str) -> str:
+    """A core property's text: one line, cut to the limit with an ellipsis."""
+    text = one_line(_t(text))
+    if len(text) <= CORE_PROPERTY_LIMIT:
+        return text
+    return text[: CORE_PROPERTY_LIMIT - 1].rstrip() + "…"
 
 
 def _shade(cell: _Cell, colour: str) -> None:
@@ -155,14 +168,14 @@ def _setup(doc: DocumentType, report: Report) -> None:
     footer._p.append(field)
     properties = doc.core_properties
     moment = dt.datetime(report.date.year, report.date.month, report.date.day, tzinfo=dt.UTC)
-    properties.title = _t(f"{report.title}: Board Assurance Framework report")
-    properties.author = "bafctl"
-    properties.last_modified_by = "bafctl"
+    properties.title = _core(f"{report.title}: Board Assurance Framework report")
+    properties.author = _core("bafctl")
+    properties.last_modified_by = _core("bafctl")
     properties.created = moment
     properties.modified = moment
     properties.last_printed = moment
     properties.revision = 1
-    properties.comments = _t(f"revision {report.revision.label}")
+    properties.comments = _core(f"revision {report.revision.label}")
 
 
 def _cover(doc: DocumentType, report: Report) -> None:
