@@ -38,6 +38,7 @@ from bafctl.findings import Finding, Level
 from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, entry_cache, load_workspace
 from bafctl.models import Band
 from bafctl.scoring import ASSESSMENT_NAMES, band_for, format_pair, tolerance_for
+from bafctl.sources.layout import owner_of, owners, register_folders, settings_path
 from bafctl.yamlio import ParsedYaml, Span, resolve_plain, value_at
 
 YamlPath = tuple[str | int, ...]
@@ -416,21 +417,6 @@ def _verify(before: Workspace, files: Mapping[str, bytes], plans: Sequence[FileP
 # ---------------------------------------------------------------------------
 
 
-def _register_dirs(files: Mapping[str, bytes]) -> list[str]:
-    dirs = {str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE}
-    return sorted(dirs, key=lambda d: (-d.count("/"), d))
-
-
-def _owner_dir(path: str, register_dirs: Sequence[str]) -> str | None:
-    # The deepest register folder holding the file, as the loader decides (loader.py).
-    pure = PurePosixPath(path)
-    return next((d for d in register_dirs if d == "." or pure.is_relative_to(d)), None)
-
-
-def _settings_path(folder: str) -> str:
-    return REGISTER_FILE if folder == "." else f"{folder}/{REGISTER_FILE}"
-
-
 def _id_of(parsed: ParsedYaml) -> str | None:
     value = parsed.value
     if isinstance(value, dict) and isinstance(value.get("id"), str):
@@ -549,8 +535,9 @@ def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRes
     reason = _clean_reason(request.reason) if request.reason is not None else None
     workspace = load_workspace(files, cache=entry_cache())
     path, register = _find(workspace, files, request.risk_id)
-    owner = _owner_dir(path, _register_dirs(files))
-    settings_paths = [_settings_path(owner)] if owner is not None else []
+    # The register that governs the file, by the loader's own rule (sources/layout).
+    owner = owner_of(path, register_folders(files))
+    settings_paths = [settings_path(owner)] if owner is not None else []
     errors = _errors(workspace, [path, *settings_paths])
     if errors:
         raise _refuse_errors(path, errors)
@@ -636,28 +623,29 @@ def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[R
         The plans (one per risk file read, ``changed`` or not) and the refusals.
     """
     workspace = load_workspace(files)
-    register_dirs = _register_dirs(files)
+    register_dirs = register_folders(files)
+    owner_dir = owners(register_dirs)
     registers = {reg.root: reg for reg in workspace.registers}
     plans: list[FilePlan] = []
     refusals: list[Refusal] = []
     usable: set[str] = set()
     for folder in sorted(register_dirs):
-        settings_path = _settings_path(folder)
-        errors = _errors(workspace, [settings_path])
+        settings_file = settings_path(folder)
+        errors = _errors(workspace, [settings_file])
         if folder in registers and not errors:
             usable.add(folder)
             continue
         refusals.append(
             Refusal(
-                settings_path,
-                f"{settings_path} has errors (listed above); no file of this register was rescored",
+                settings_file,
+                f"{settings_file} has errors (listed above); no file of this register was rescored",
                 tuple(errors),
             )
         )
     for path in sorted(files):
         if PurePosixPath(path).name == REGISTER_FILE:
             continue
-        owner = _owner_dir(path, register_dirs)
+        owner = owner_dir(path)
         if owner is None:
             refusals.append(
                 Refusal(path, f"{path} is not inside a register; not rescored", tuple(_errors(workspace, [path])))
