@@ -13,6 +13,7 @@ import typer
 
 from bafctl import __version__
 from bafctl.commands import _support
+from bafctl.errors import ExitCode
 
 #: Command modules, in the order `bafctl --help` lists them.
 COMMAND_MODULES = (
@@ -77,5 +78,31 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the `bafctl` console script."""
-    app()
+    """Entry point of the `bafctl` console script.
+
+    Each command reports a failed write itself (exit 2); this catches what is written
+    outside a command (``--help``, ``--version``, usage errors), so no traceback or
+    "Exception ignored" reaches the user.
+    """
+    _support.plug_closed_streams()
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    except OSError as exc:  # click writing help or a usage error to a full disk
+        code = _output_failed(exc)
+    else:  # pragma: no cover - click always exits
+        code = 0
+    try:
+        _support.flush_stdout()
+    except _support.OutputError as exc:
+        code = _output_failed(exc)
+    raise SystemExit(code)
+
+
+def _output_failed(exc: OSError | _support.OutputError) -> int:
+    _support.silence_stdout()
+    reason = "" if isinstance(exc, _support.OutputError) else exc.strerror or str(exc)
+    message = f"cannot write the output: {reason}" if reason else str(exc)
+    _support.err(f"bafctl: error: {message}")
+    return int(ExitCode.USAGE)

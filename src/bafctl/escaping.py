@@ -24,6 +24,7 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # a line (after any spaces) and the older `##[command]` anywhere in it.
 # (The runner splits lines at CR as well as LF.)
 _COMMAND_AT_LINE_START = re.compile("(?:^|(?<=[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]))(\\s*)::")
+_LEGACY_COMMAND = re.compile(r"##\[(?!\\)")
 #: Put before each further line of a multi-line value shown under its item.
 GUTTER = "| "
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -92,7 +93,7 @@ def log_safe(text: str) -> str:
     if "::" in text:
         text = _COMMAND_AT_LINE_START.sub(r"\1\\::", text)
     if "##[" in text:
-        text = text.replace("##[", "##[\\")
+        text = _LEGACY_COMMAND.sub(r"##[\\", text)
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -60,14 +61,123 @@ def today(as_of: dt.date | None = None) -> dt.date:
     return dt.date.today()
 
 
+class OutputError(BafctlError):
+    """The results cannot be written: a full disk, a closed pipe, a closed stdout (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+def _output_failed(exc: BaseException | None) -> NoReturn:
+    # A ValueError (or no exception): the stream is closed, or was closed under bafctl.
+    closed = "standard output is closed"
+    reason = (exc.strerror or str(exc) or type(exc).__name__) if isinstance(exc, OSError) else closed
+    raise OutputError(f"cannot write the output: {reason}") from None
+
+
+def _stdout() -> TextIO:
+    """The standard output stream; an :class:`OutputError` when there is none (``>&-``)."""
+    stream = sys.stdout
+    if stream is None or stream.closed:
+        _output_failed(None)
+    return stream
+
+
+def require_stdout() -> None:
+    """Refuse, before anything is changed, when there is no standard output to report on."""
+    _stdout()
+
+
+def write_stdout(text: str) -> None:
+    """Write results to stdout as they are; a failed write is an :class:`OutputError`."""
+    stream = _stdout()
+    try:
+        stream.write(text)
+    except UnicodeError:
+        raise  # a renderer let through text that is not UTF-8: a bug, not the disk
+    except (OSError, ValueError) as exc:
+        _output_failed(exc)
+
+
+def write_stdout_bytes(data: bytes) -> None:
+    """Write bytes (a report with ``-o -``) to stdout, after any text already written."""
+    stream = _stdout()
+    try:
+        stream.flush()
+        stream.buffer.write(data)
+    except (OSError, ValueError) as exc:
+        _output_failed(exc)
+
+
+def flush_stdout() -> None:
+    """Flush stdout, so a full disk or a closed pipe is reported here, not at exit."""
+    stream = sys.stdout
+    if stream is None or stream.closed:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError) as exc:
+        _output_failed(exc)
+
+
+def silence_stdout() -> None:
+    """After a failed write: point stdout at /dev/null, so the flush at exit cannot fail again.
+
+    Without it Python reports "Exception ignored ... BrokenPipeError" when it flushes
+    what is still buffered, and exits 120.
+    """
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover - no /dev/null
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:  # pragma: no cover - fd was closed under bafctl
+        pass
+    finally:
+        os.close(null)
+
+
+def plug_closed_streams() -> None:
+    """Open /dev/null on a closed stdin, stdout or stderr (``bafctl check >&-``).
+
+    A closed descriptor 1 would otherwise be reused by the next file bafctl opens, and
+    a child process would write its output there. Python has already set ``sys.stdout``
+    to None for it, so results still fail with an :class:`OutputError`.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:  # pragma: no cover - no /dev/null
+                return
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+
+
 def out(text: str = "") -> None:
-    """Write a line of results to stdout."""
-    sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    """Write a line of results to stdout; a failed write is an :class:`OutputError` (exit 2)."""
+    write_stdout(text + ("" if text.endswith("\n") else "\n"))
 
 
 def err(text: str) -> None:
-    """Write a line of diagnostics to stderr."""
-    sys.stderr.write(text.rstrip("\n") + "\n")
+    """Write a line of diagnostics to stderr (control characters and CI commands made inert)."""
+    from bafctl.escaping import log_safe, terminal
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):  # nowhere left to say it
+        stream.write(log_safe(terminal(text.rstrip("\n"))) + "\n")
 
 
 def stdout_console(*, stderr: bool = False) -> Any:
@@ -79,19 +189,31 @@ def stdout_console(*, stderr: bool = False) -> Any:
 
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Map exceptions to exit codes: expected errors get one line; bugs exit 3."""
+    """Map exceptions to exit codes: expected errors get one line; bugs exit 3.
+
+    Standard output is flushed inside the boundary, so a full disk or a closed pipe
+    found only when the last results are written is still one line and exit 2 (never
+    a traceback at exit).
+    """
     try:
-        yield
+        try:
+            yield
+        finally:
+            flush_stdout()
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
     except BafctlError as exc:
+        if isinstance(exc, OutputError):
+            silence_stdout()
         err(f"bafctl: error: {exc}")
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         err("bafctl: interrupted")
         raise typer.Exit(130) from None
-    except BrokenPipeError:  # `bafctl summary | head`: not an error
-        raise typer.Exit(int(ExitCode.OK)) from None
+    except BrokenPipeError as exc:  # a pipe written to some other way than out()
+        silence_stdout()
+        err(f"bafctl: error: cannot write the output: {exc.strerror or exc}")
+        raise typer.Exit(int(ExitCode.USAGE)) from None
     except Exception as exc:  # noqa: BLE001 - the one place bugs are caught
         if DEBUG:
             traceback.print_exc()

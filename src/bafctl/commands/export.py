@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, TextOrJson, err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import (
+    PathsArg,
+    TextOrJson,
+    err,
+    handle_errors,
+    out,
+    parse_date_option,
+    today,
+    write_stdout,
+)
 
 
 def export(
@@ -43,7 +51,7 @@ def export(
         document = export_document(workspace, today(as_of_date))
         workspace.release_models()  # the document holds the data now (memory at 5,000 risks)
         for chunk in dump_json_chunks(document):
-            sys.stdout.write(chunk)
+            write_stdout(chunk)
         out()
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import err, handle_errors, out, today
+from bafctl.commands._support import err, handle_errors, out, require_stdout, today
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
 
@@ -36,6 +36,7 @@ def init(
     its risks). Exits 0 when something was created, 2 when nothing could be.
     """
     with handle_errors():
+        require_stdout()  # it reports what it created: refuse before creating anything
         from bafctl.errors import UsageError
         from bafctl.jsonout import dump_json
         from bafctl.schemas import json_schema

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, parse_date_option, today
+from bafctl.commands._support import PathsArg, err, handle_errors, parse_date_option, today, write_stdout_bytes
 
 if TYPE_CHECKING:
     from bafctl.report import Revision
@@ -67,10 +66,8 @@ def write_output(output: Path, data: bytes | Iterable[bytes]) -> None:
     """
     chunks = [data] if isinstance(data, bytes) else data
     if str(output) == "-":
-        sys.stdout.flush()
         for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
+            write_stdout_bytes(chunk)
         return
     from bafctl.errors import BafctlError
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import err, handle_errors, out, parse_date_option, require_stdout, today
 
 _ASSESSMENT_HELP = "New {} assessment as consequence x likelihood, e.g. 4x3 (each 1-5)."
 
@@ -109,6 +109,7 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
             raise typer.BadParameter("say what to change: --initial, --current and/or --target, e.g. --current 4x3")
         risk_id, paths = words[0], [Path(word) for word in words[1:]]
     with handle_errors():
+        require_stdout()  # it reports what it changed: refuse before changing anything
         from bafctl.atomic import replace_file
         from bafctl.loader import read_files
         from bafctl.render.findings import line_for
