@@ -45,6 +45,7 @@ def _load(paths: list[Path], analysis: RiskAnalysis) -> Workspace:
     still an error.
     """
     from bafctl.errors import RegisterNotFoundError
+    from bafctl.escaping import display_path
     from bafctl.loader import Workspace, discover_register_roots, load_paths
 
     if not paths:
@@ -55,7 +56,7 @@ def _load(paths: list[Path], analysis: RiskAnalysis) -> Workspace:
             try:
                 discover_register_roots([path])
             except RegisterNotFoundError:
-                err(f"bafctl: skipped {path}: not inside a register")
+                err(f"bafctl: skipped {display_path(path)}: not inside a register")
                 continue
         kept.append(path)
     if not kept:

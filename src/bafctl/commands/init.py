@@ -38,6 +38,7 @@ def init(
     with handle_errors():
         require_stdout()  # it reports what it created: refuse before creating anything
         from bafctl.errors import UsageError
+        from bafctl.escaping import display_path
         from bafctl.jsonout import dump_json
         from bafctl.schemas import json_schema
         from bafctl.templates import InitOptions, repository_files
@@ -76,7 +77,7 @@ def init(
             except OSError as exc:
                 raise UsageError(f"{target}: cannot write it: {exc.strerror or exc}") from None
             created.append(relative)
-            out(f"created {target}")
+            out(f"created {display_path(target)}")
         if not created:
             raise UsageError(f"nothing created in {directory}: every file `bafctl init` writes already exists")
         out("")

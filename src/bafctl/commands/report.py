@@ -210,7 +210,9 @@ def report(
             data = html_to_pdf(render_report_html(result), date=on)
         write_output(output, data)
         if str(output) != "-":
-            err(f"bafctl: wrote {output} ({chosen.value}, {len(result.risks)} risks, {audience.value})")
+            from bafctl.escaping import display_path
+
+            err(f"bafctl: wrote {display_path(output)} ({chosen.value}, {len(result.risks)} risks, {audience.value})")
 
 
 def _format_from_name(output: Path) -> ReportFormat:

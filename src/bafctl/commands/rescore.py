@@ -111,6 +111,7 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
     with handle_errors():
         require_stdout()  # it reports what it changed: refuse before changing anything
         from bafctl.atomic import replace_file
+        from bafctl.escaping import display_path, log_safe
         from bafctl.loader import read_files
         from bafctl.render.findings import line_for
         from bafctl.rescore import FilePlan, RescoreRefusedError, RescoreRequest, plan_rescore, plan_rescore_all
@@ -131,13 +132,13 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
             changed = [plan for plan in plans if plan.changed]
             if check or dry_run:
                 for plan in changed:
-                    out(plan.diff())
+                    out(log_safe(plan.diff()))
                 verb = "would rescore"
             else:
                 for plan in changed:
                     write(plan)
                     for change in plan.changes:
-                        out(f"{plan.path}: {change.risk_id} {change.dotted} {change.old} -> {change.new}")
+                        out(f"{display_path(plan.path)}: {change.risk_id} {change.dotted} {change.old} -> {change.new}")
                 verb = "rescored"
             unchanged = len(plans) - len(changed)
             summary = f"{verb} {len(changed)} file{'s' if len(changed) != 1 else ''}, {unchanged} left unchanged"
@@ -159,8 +160,8 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
                 out(line)
             raise typer.Exit(0)
         if check or dry_run:
-            out(plan.diff())
-            err(f"would rescore {plan.path}")
+            out(log_safe(plan.diff()))
+            err(f"would rescore {display_path(plan.path)}")
             raise typer.Exit(1 if check else 0)
         write(plan)
         for line in result.summary():
