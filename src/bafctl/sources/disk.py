@@ -59,15 +59,14 @@ def _register_root_of(path: Path) -> Path | None:
     return None
 
 
-def _walk(
-    top: Path, too_deep: list[Path], *, restart: str | None = None
-) -> Iterator[tuple[Path, list[str], list[str]]]:
+def walk(top: Path, too_deep: list[Path], *, restart: str | None = None) -> Iterator[tuple[Path, list[str], list[str]]]:
     """``os.walk(top, followlinks=False)``, top-down, in the same order, without recursion.
 
     As with ``os.walk`` the caller may prune the folder names yielded, in place. Folders
     more than :data:`MAX_FOLDER_DEPTH` levels below ``top`` (or below the nearest folder
     holding a file named ``restart``) are not entered but added to ``too_deep``.
-    Folders that cannot be listed are passed over, as ``os.walk`` does.
+    Folders that cannot be listed are passed over, as ``os.walk`` does. Use it for any
+    walk of a tree a pull request can commit: ``os.walk`` recurses once per level.
     """
     stack: list[tuple[Path, int]] = [(top, 0)]
     while stack:
@@ -110,7 +109,7 @@ def _kept(dirnames: list[str]) -> list[str]:
 def _walk_registers(folder: Path, too_deep: list[Path] | None = None) -> list[Path]:
     """The register folders at or below ``folder``, top-down in name order."""
     found: list[Path] = []
-    for here, dirnames, filenames in _walk(folder, too_deep if too_deep is not None else [], restart=REGISTER_FILE):
+    for here, dirnames, filenames in walk(folder, too_deep if too_deep is not None else [], restart=REGISTER_FILE):
         dirnames[:] = _kept(dirnames)
         if REGISTER_FILE in filenames:
             found.append(here)
@@ -125,7 +124,7 @@ def _register_files(root: Path, skipped: list[Path] | None = None, too_deep: lis
     to ``too_deep``.
     """
     files: list[Path] = []
-    for here, dirnames, filenames in _walk(root, too_deep if too_deep is not None else []):
+    for here, dirnames, filenames in walk(root, too_deep if too_deep is not None else []):
         if here != root and REGISTER_FILE in filenames:
             dirnames[:] = []  # a nested register is loaded on its own
             continue
