@@ -229,7 +229,8 @@ _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 
 
 def _xml_text(text: str) -> str:
-    return _XML_INVALID.sub("\ufffd", terminal(text))
+    # The XML may be printed in a CI log: no `##[command]` either.
+    return _XML_INVALID.sub("\ufffd", log_safe(terminal(text)))
 
 
 def render_junit(
