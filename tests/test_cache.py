@@ -1,10 +1,17 @@
-"""The cache of validated files: hits, misses, corruption, concurrency, eviction, --no-cache."""
+"""The cache of validated files: plain data, hits, misses, corruption, concurrency, eviction, --no-cache.
+
+The attacks on the cache (forged entries, loose folders, eviction of other files, FIFOs)
+have their own regression tests in tests/security/test_cache_attacks.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import importlib.util
 import multiprocessing
 import os
-import pickle
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -12,17 +19,23 @@ from typing import Any
 import pytest
 
 from bafctl import cache as cache_module
+from bafctl import loader
 from bafctl.cache import (
     CACHE_DIR_ENV,
+    CACHE_FORMAT,
     LazyModel,
     ValidationCache,
     code_fingerprint,
+    decode,
     default_cache_dir,
-    dumps,
+    encode,
 )
+from bafctl.checks import rule_analysis
 from bafctl.findings import Finding, Level
-from bafctl.models import Risk
-from bafctl.yamlio import SourceMap, parse_yaml
+from bafctl.models import RegisterSettings, Risk
+from bafctl.yamlio import parse_yaml
+from conftest import FIXTURES, GROUP_BAF
+from test_bad_inputs import CASES, case_files
 
 RISK_YAML = textwrap.dedent(
     """\
@@ -68,13 +81,13 @@ RISK_YAML = textwrap.dedent(
 ).encode()
 
 
-def real_value() -> tuple[SourceMap, Risk, list[Finding]]:
-    """What the loader caches for one risk file: positions, the model, the file's findings."""
+def real_value() -> tuple[Risk, list[Finding]]:
+    """What the loader caches for one risk file: the model and the file's findings."""
     parsed = parse_yaml(RISK_YAML)
     assert parsed.ok, parsed.problems
     risk = Risk.model_validate(parsed.value)
     finding = Finding("risks/BAF01.yaml", 3, 10, "yaml-comment-in-value", "text after ' #'", Level.WARNING, "BAF01")
-    return parsed.source, risk, [finding]
+    return risk, [finding]
 
 
 @pytest.fixture
@@ -83,7 +96,7 @@ def cache(tmp_path: Path) -> ValidationCache[Any]:
 
 
 def entry_files(cache: ValidationCache[Any]) -> list[Path]:
-    return sorted(p for p in cache.directory.rglob("*") if p.is_file())
+    return sorted(cache.directory.rglob("*.entry"))
 
 
 # ---------------------------------------------------------------------------
@@ -92,29 +105,148 @@ def entry_files(cache: ValidationCache[Any]) -> list[Path]:
 
 
 def test_real_loader_values_round_trip(cache: ValidationCache[Any]) -> None:
-    source, risk, findings = real_value()
-    cache.put(RISK_YAML, "risk", (source, risk, findings))
+    risk, findings = real_value()
+    cache.put(RISK_YAML, "risk", (risk, findings))
     got = cache.get(RISK_YAML, "risk")
     assert got is not None
-    got_source, got_risk, got_findings = got
+    got_risk, got_findings = got
     assert got_risk == risk
     assert type(got_risk) is Risk
     assert got_risk.causes[0].actions[0].status.is_open
     assert got_risk.model_fields_set == risk.model_fields_set
     assert got_findings == findings
+    assert [dataclasses.astuple(f) for f in got_findings] == [dataclasses.astuple(f) for f in findings]
     assert got_findings[0].level is Level.WARNING
-    assert isinstance(got_source, SourceMap)
-    assert got_source == source
-    assert got_source.values == source.values
-    assert got_source.keys == source.keys
-    for path in (("causes", 0, "actions", 0, "due"), ("assessments", "current", "score"), ("title",)):
-        assert got_source.locate(path) == source.locate(path)
-    assert got_source.locate(("appetite", "level"), key=True) == (15, 3)
     assert (cache.stats.hits, cache.stats.misses, cache.stats.writes) == (1, 0, 1)
 
 
+def test_plain_values_round_trip_with_their_types() -> None:
+    values: list[Any] = [
+        None,
+        True,
+        0,
+        -(2**70),
+        1.5,
+        "text \udc80 with a lone surrogate and \u00e9",
+        [1, [2, (3, 4)]],
+        (),
+        ((1, 2, "a"),),
+        {"a": 1, "b": (2,), 3: [dt.date(2026, 1, 31)]},
+        {"t": "a key that looks like a tag"},
+        b"\x00\x80 bytes",
+        dt.date(2026, 1, 31),
+    ]
+    for value in values:
+        got = decode(encode(value))
+        assert got == value
+        assert type(got) is type(value)
+    assert type(decode(encode([(1,)]))[0]) is tuple
+
+
+def test_only_plain_data_can_be_stored(cache: ValidationCache[Any]) -> None:
+    """Nothing that would need pickle: objects of unknown classes are refused, not stored."""
+
+    class Unknown:
+        pass
+
+    for value in (Unknown(), {1, 2}, dt.datetime(2026, 1, 1, 12), object()):
+        with pytest.raises(TypeError):
+            encode(value)
+        with pytest.raises(TypeError):
+            cache.put(b"x", "risk", value)
+    assert entry_files(cache) == []
+    payload = encode((real_value()[0], LazyModel.of(real_value()[0])))
+    assert b"pickle" not in payload
+    assert b"\x80\x05" not in payload  # no pickle protocol header anywhere
+
+
+def _deep_equal(a: Any, b: Any) -> None:
+    """Equal, of the same types, with the same fields set (all the way down for models)."""
+    assert type(a) is type(b)
+    if isinstance(a, LazyModel):
+        _deep_equal(a.get(), b.get())
+    elif isinstance(a, (Risk, RegisterSettings)):
+        assert a == b
+        assert a.model_fields_set == b.model_fields_set
+        assert a.model_dump(exclude_unset=True) == b.model_dump(exclude_unset=True)
+        assert a.model_dump() == b.model_dump()
+    elif isinstance(a, Finding):
+        assert dataclasses.astuple(a) == dataclasses.astuple(b)
+        assert type(a.level) is type(b.level)
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            _deep_equal(getattr(a, f.name), getattr(b, f.name))
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _deep_equal(x, y)
+    else:
+        assert a == b
+
+
+def _load_generator() -> Any:
+    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        spec = importlib.util.spec_from_file_location("generate", benchmarks / "generate.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(benchmarks))
+
+
+def _every_input(tmp_path: Path) -> dict[str, bytes]:
+    """Bundled registers, test fixtures, the bad-input corpus and generated benchmark registers."""
+    root = Path(__file__).resolve().parent.parent
+    files: dict[str, bytes] = {}
+    for folder in (root / "registers", FIXTURES, root / "tests" / "corpus"):
+        for path in sorted(folder.rglob("*.y*ml")):
+            files[str(path)] = path.read_bytes()
+    for n, case in enumerate(CASES):
+        for name, data in case_files(case).items():
+            files[f"case{n}/{name}"] = data
+    generate = _load_generator()
+    for kind in generate.KINDS:
+        folder = generate.write_register(tmp_path / kind, 60, kind)
+        for path in sorted(folder.rglob("*.yaml")):
+            files[str(path)] = path.read_bytes()
+    return files
+
+
+def test_every_cached_value_decodes_equal_to_the_original(tmp_path: Path) -> None:
+    """What the loader caches (validated files, rule findings) round-trips exactly."""
+    files = _every_input(tmp_path)
+    assert len(files) > 300
+    settings = loader._compute_settings((GROUP_BAF / "register.yaml").read_bytes()).model
+    assert isinstance(settings, RegisterSettings)
+    kinds: set[str] = set()
+    for data in files.values():
+        for result in (loader._compute_settings(data), loader._compute_risk(data, settings)):
+            packed = loader._packed_for_cache(result)
+            got = decode(encode(packed))
+            if isinstance(packed.model, LazyModel):
+                assert not got.model.is_loaded  # kept as JSON until read
+                assert got.model.get() == result.model
+            _deep_equal(got, packed)
+            assert got.source is None
+            kinds.add(type(result.model).__name__)
+    assert kinds == {"NoneType", "Risk", "RegisterSettings"}
+    # The rule findings cached beside them.
+    workspace = loader.load_workspace(
+        {k.removeprefix(str(tmp_path) + "/"): v for k, v in files.items() if k.startswith(str(tmp_path / "baf"))},
+        analysis=rule_analysis(today=dt.date(2026, 2, 1)),
+    )
+    analysed = [lr.analysis for _, lr in workspace.risks() if lr.analysis]
+    assert analysed and any(found for _, found in analysed)
+    for _, found in analysed:
+        value = tuple(found)
+        _deep_equal(decode(encode(value)), value)
+
+
 def test_restored_models_are_frozen_and_equal_to_validated_ones(cache: ValidationCache[Any]) -> None:
-    _, risk, _ = real_value()
+    risk, _ = real_value()
     cache.put(RISK_YAML, "risk", risk)
     got = cache.get(RISK_YAML, "risk")
     assert got == risk
@@ -123,8 +255,8 @@ def test_restored_models_are_frozen_and_equal_to_validated_ones(cache: Validatio
         got.id = "OTHER"
 
 
-def test_lazy_model_unpickles_on_first_read(cache: ValidationCache[Any]) -> None:
-    _, risk, _ = real_value()
+def test_lazy_model_decodes_on_first_read(cache: ValidationCache[Any]) -> None:
+    risk, _ = real_value()
     cache.put(RISK_YAML, "risk", LazyModel.of(risk))
     lazy = cache.get(RISK_YAML, "risk")
     assert isinstance(lazy, LazyModel)
@@ -134,6 +266,17 @@ def test_lazy_model_unpickles_on_first_read(cache: ValidationCache[Any]) -> None
     assert lazy.get() == risk
     assert lazy.is_loaded
     assert lazy.get() is lazy.get()
+    assert lazy.get().model_fields_set == risk.model_fields_set
+
+
+def test_lazy_model_crosses_a_pipe_as_json() -> None:
+    """Worker processes send models as their JSON (pickled in memory only, never on disk)."""
+    import pickle
+
+    risk, _ = real_value()
+    sent = pickle.loads(pickle.dumps(LazyModel.of(risk)))
+    assert not sent.is_loaded
+    assert sent.get() == risk
 
 
 # ---------------------------------------------------------------------------
@@ -224,15 +367,15 @@ def _corrupt_version(blob: bytes) -> bytes:
     ],
 )
 def test_corrupt_entry_is_a_miss_and_is_removed(cache: ValidationCache[Any], corrupt: Any) -> None:
-    source, risk, findings = real_value()
-    cache.put(RISK_YAML, "risk", (source, risk, findings))
+    risk, findings = real_value()
+    cache.put(RISK_YAML, "risk", (risk, findings))
     (path,) = entry_files(cache)
     path.write_bytes(corrupt(path.read_bytes()))
     assert cache.get(RISK_YAML, "risk") is None
     assert not path.exists()
     assert cache.stats.corrupt == 1
     # The next put repairs it.
-    cache.put(RISK_YAML, "risk", (source, risk, findings))
+    cache.put(RISK_YAML, "risk", (risk, findings))
     assert cache.get(RISK_YAML, "risk") is not None
 
 
@@ -246,14 +389,26 @@ def test_entry_under_the_wrong_key_is_a_miss(cache: ValidationCache[Any]) -> Non
     assert cache.get(b"b", "risk") == "B"
 
 
-def test_digest_valid_but_unpicklable_payload_is_a_miss(cache: ValidationCache[Any]) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not plain data",
+        b"\x00\x00\x00\x05[1,2",  # truncated JSON
+        b'\x00\x00\x00\x0f{"Missing":[1]}',  # a tag nobody registered
+        b'\x00\x00\x00\x16{"lazy":["Risk",0,999]}',  # a blob out of range
+        b'\x00\x00\x00\x15{"model":["Risk",0,2]}{}',  # a model that does not validate
+    ],
+)
+def test_authentic_but_undecodable_payload_is_a_miss(cache: ValidationCache[Any], payload: bytes) -> None:
+    cache.put(b"other", "risk", "makes the folders and the secret")
+    secret = cache._load_secret(create=False)
+    assert secret is not None
     key = cache.key(b"a", "risk")
     path = cache._entry_path(key)
-    path.parent.mkdir(parents=True)
-    # A well-formed entry whose pickle names a class that no longer exists.
-    payload = b"\x80\x05\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x0cbafctl.cache\x94\x8c\x07Missing\x94\x93\x94."
-    path.write_bytes(cache_module._frame(key, payload))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cache_module._frame(secret, key, payload))
     assert cache.get(b"a", "risk") is None
+    assert cache.stats.corrupt == 1
     assert not path.exists()
 
 
@@ -272,7 +427,7 @@ def test_disabled_cache_never_reads_or_writes(tmp_path: Path) -> None:
         assert pack.get(b"a", "risk") is None
         pack.put(b"c", "risk", "C")
     assert enabled.get(b"b", "risk") is None
-    assert not (tmp_path / "cache" / "v1" / "packs").exists()
+    assert not (tmp_path / "cache" / f"v{CACHE_FORMAT}" / "packs").exists()
     assert disabled.evict() == 0
     assert (disabled.stats.hits, disabled.stats.writes) == (0, 0)
 
@@ -331,7 +486,7 @@ def test_writing_past_the_bound_evicts_automatically(tmp_path: Path) -> None:
 def test_stale_temporary_files_are_removed(cache: ValidationCache[Any]) -> None:
     cache.put(b"a", "risk", "A")
     folder = entry_files(cache)[0].parent
-    stale, fresh = folder / ".tmp-stale", folder / ".tmp-fresh"
+    stale, fresh = folder / ".tmp-bafctl-stale123", folder / ".tmp-bafctl-fresh123"
     stale.write_bytes(b"partial")
     fresh.write_bytes(b"being written")
     os.utime(stale, (1_000_000, 1_000_000))
@@ -340,6 +495,50 @@ def test_stale_temporary_files_are_removed(cache: ValidationCache[Any]) -> None:
     assert fresh.exists()
     cache.clear()
     assert entry_files(cache) == []
+    assert not fresh.exists()
+    assert (cache.root / "secret.key").exists()  # clear() keeps the secret
+
+
+def test_folders_and_secret_are_private(cache: ValidationCache[Any]) -> None:
+    cache.put(b"a", "risk", "A")
+    with cache.pack("g") as pack:
+        pack.put(b"b", "risk", "B")
+    for folder in (cache.directory, cache.root, cache.root / "entries", cache.root / "packs"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    secret = cache.root / "secret.key"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert len(secret.read_bytes()) == 32
+    for path in [*entry_files(cache), pack.path]:
+        assert path.stat().st_mode & 0o077 == 0
+    # Re-read by the next run, not made again.
+    again = ValidationCache[Any](cache.directory, fingerprint=cache.fingerprint)
+    assert again.get(b"a", "risk") == "A"
+    assert again._secret == secret.read_bytes()
+
+
+def test_another_secret_reads_nothing(cache: ValidationCache[Any]) -> None:
+    """An entry written under one secret is not authentic under another (a moved cache)."""
+    cache.put(b"a", "risk", "A")
+    with cache.pack("g") as pack:
+        pack.put(b"b", "risk", "B")
+    secret = cache.root / "secret.key"
+    secret.unlink()
+    other = ValidationCache[Any](cache.directory, fingerprint=cache.fingerprint)
+    other.put(b"c", "risk", "C")  # makes a new secret
+    assert other.get(b"a", "risk") is None
+    with other.pack("g") as again:
+        assert again.get(b"b", "risk") is None
+    assert other.stats.corrupt == 2
+
+
+def test_format_1_caches_are_ignored_and_left_alone(tmp_path: Path) -> None:
+    old = tmp_path / "cache" / "v1" / "entries" / "ab"
+    old.mkdir(parents=True)
+    (old / ("cd" * 31 + ".entry")).write_bytes(b"BAFCACHE\x00\x01 a pickled entry")
+    cache = ValidationCache[Any](tmp_path / "cache", fingerprint="f", max_bytes=1)
+    cache.put(b"a", "risk", "A")
+    cache.evict()
+    assert (old / ("cd" * 31 + ".entry")).exists()
 
 
 # ---------------------------------------------------------------------------
@@ -348,18 +547,18 @@ def test_stale_temporary_files_are_removed(cache: ValidationCache[Any]) -> None:
 
 
 def test_pack_round_trip_across_instances(tmp_path: Path) -> None:
-    source, risk, findings = real_value()
+    risk, findings = real_value()
     first = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
     with first.pack("/registers/group-baf") as pack:
         assert pack.get(RISK_YAML, "risk") is None
-        pack.put(RISK_YAML, "risk", (source, risk, findings))
+        pack.put(RISK_YAML, "risk", (risk, findings))
         pack.put(b"id: B\n", "risk", "B")
     second = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
     with second.pack("/registers/group-baf") as pack:
         got = pack.get(RISK_YAML, "risk")
         assert got is not None
-        assert got[1] == risk
-        assert got[0].locate(("title",)) == source.locate(("title",))
+        assert got[0] == risk
+        assert got[1] == findings
     # Only the entries used in the last run are kept: B's file was not read this time.
     with ValidationCache[Any](tmp_path / "cache", fingerprint="f").pack("/registers/group-baf") as pack:
         assert pack.get(RISK_YAML, "risk") is not None
@@ -396,18 +595,33 @@ def test_corrupt_pack_is_empty_and_removed(tmp_path: Path, corrupt: Any) -> None
     assert cache.stats.corrupt == 1
 
 
-def test_unpicklable_pack_entry_is_a_miss_and_the_pack_is_rewritten(tmp_path: Path) -> None:
+def test_undecodable_pack_entry_is_a_miss_and_the_pack_is_rewritten(tmp_path: Path) -> None:
     cache = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
     with cache.pack("g") as pack:
         pack.put(b"a", "risk", "A")
         pack.put(b"b", "risk", "B")
-    entries = cache_module._unpack(pack.path.read_bytes())
-    entries[cache.key(b"a", "risk")] = b"not a pickle"
-    pack.path.write_bytes(cache_module._pack(entries))
+    secret = cache._load_secret(create=False)
+    assert secret is not None
+    name = pack.path.name
+    entries: dict[bytes, Any] = dict(cache_module._unpack(secret, name, pack.path.read_bytes()).items())
+    entries[cache.key(b"a", "risk")] = b"not plain data"
+    pack.path.write_bytes(cache_module._pack(secret, name, entries))
     with cache.pack("g") as again:
         assert again.get(b"a", "risk") is None
         assert again.get(b"b", "risk") == "B"
-    assert cache.key(b"a", "risk") not in cache_module._unpack(pack.path.read_bytes())
+    assert cache.stats.corrupt == 1
+    assert cache.key(b"a", "risk") not in dict(cache_module._unpack(secret, name, pack.path.read_bytes()).items())
+
+
+def test_a_pack_cannot_be_renamed_to_another_register(tmp_path: Path) -> None:
+    cache = ValidationCache[Any](tmp_path / "cache", fingerprint="f")
+    with cache.pack("one") as pack:
+        pack.put(b"a", "risk", "A")
+    other = cache.pack("two")
+    other.path.write_bytes(pack.path.read_bytes())
+    with other:
+        assert other.get(b"a", "risk") is None
+    assert cache.stats.corrupt == 1
 
 
 # ---------------------------------------------------------------------------
@@ -446,11 +660,11 @@ def test_concurrent_writers_never_produce_a_corrupt_read(tmp_path: Path) -> None
     assert not list((tmp_path / "cache").rglob(".tmp-*"))
 
 
-def test_dumps_uses_the_fast_model_reducer() -> None:
-    _, risk, _ = real_value()
-    fast = dumps(risk)
-    assert b"_restore_model" in fast
-    assert pickle.loads(fast) == risk
+def test_models_are_stored_as_their_json() -> None:
+    risk, _ = real_value()
+    payload = encode(LazyModel.of(risk))
+    assert risk.model_dump_json(by_alias=True, exclude_unset=True).encode() in payload
+    assert decode(payload).get() == risk
 
 
 def test_pack_larger_than_the_bound_is_not_written(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_
 
 from pydantic import BaseModel, ValidationError
 
-from bafctl.cache import LazyModel, ValidationCache, content_digest
+from bafctl.cache import LazyModel, ValidationCache, content_digest, register_codec, register_model
 from bafctl.findings import Finding, Level
 from bafctl.models import Gap, RegisterSettings, Risk
 from bafctl.sources.disk import (
@@ -48,8 +48,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 class LoadedRisk:
     """A validated risk with where it came from.
 
-    The model may still be pickled (from the cache or a worker process): :attr:`risk`
-    unpickles it on first read, so commands that read few risks of a large register
+    The model may still be encoded (its JSON, from the cache or a worker process):
+    :attr:`risk` restores it on first read, so commands that read few risks of a large register
     (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
     """
 
@@ -72,7 +72,7 @@ class LoadedRisk:
         self._packed: LazyModel | None = None if isinstance(risk, Risk) else risk
         self.source = source
         self.register_id = register_id
-        #: The risk's ID (the model's, without unpickling it).
+        #: The risk's ID (the model's, without restoring it).
         self.risk_id: str = risk_id if risk_id is not None else self.risk.id
         self._facts = facts
         #: SHA-256 of the file's bytes: equal contents, equal risks (``diff``).
@@ -82,7 +82,7 @@ class LoadedRisk:
 
     @property
     def risk(self) -> Risk:
-        """The validated model (unpickled on first read, then kept)."""
+        """The validated model (restored on first read, then kept)."""
         model = self._model
         if model is None:
             assert self._packed is not None
@@ -91,7 +91,7 @@ class LoadedRisk:
 
     @property
     def facts(self) -> RiskFacts:
-        """What the checks across risks and ``diff`` read without unpickling the model."""
+        """What the checks across risks and ``diff`` read without restoring the model."""
         if self._facts is None:
             # Worked out on first read: a risk built from a model alone (a public report's
             # copy) would otherwise re-parse its file for positions nobody reads.
@@ -104,7 +104,7 @@ class LoadedRisk:
         return self._model is not None
 
     def release_model(self) -> None:
-        """Forget the model read from its packed form; the next read unpickles it again.
+        """Forget the model read from its packed form; the next read restores it again.
 
         A report of 5,000 risks holds every model while it builds its pages (about
         40 KB a risk), then needs none of them to write its HTML.
@@ -658,8 +658,9 @@ def _run_job(
 def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] | None]:
     """:func:`_run_job` in a worker process: model and positions packed to cross the pipe.
 
-    The parent receives bytes and unpickles a model only if it reads it, so a 5,000-risk
-    check holds about 30 KB a risk rather than a live model of about 150 KB.
+    The parent receives the model's JSON (written here, in parallel, and cached as it is)
+    and restores a model only if it reads it, so a 5,000-risk check holds about 7 KB a
+    risk rather than a live model of about 150 KB.
     """
     result, analysis = _run_job(job, *_FORK_STATE[0])
     if job.cached is not None:
@@ -866,6 +867,63 @@ def _packed_for_cache(result: _Validated) -> _Validated:
     return dataclasses.replace(result, model=model, source=None)
 
 
+# What the cache stores is plain data (bafctl.cache: JSON, models as their own JSON),
+# never pickles: a validated file and a risk's rule findings are encoded here, field by
+# field, and decoded to equal objects (tests/test_cache.py).
+
+
+def _finding_row(finding: Finding) -> list[Any]:
+    f = finding
+    return [f.path, f.line, f.col, f.rule, f.message, f.level.value, f.risk_id, f.hint, f.suppressed]
+
+
+def _finding_of(row: list[Any]) -> Finding:
+    path, line, col, rule, message, level, risk_id, hint, suppressed = row
+    return Finding(path, line, col, rule, message, Level(level), risk_id, hint, suppressed)
+
+
+def _encode_validated(result: _Validated, encode: Callable[[Any], Any]) -> list[Any]:
+    # Positions (``source``) are never cached: they are rebuilt from the bytes.
+    facts = result.facts
+    return [
+        result.risk_id,
+        encode(result.model),
+        [_finding_row(f) for f in result.findings],
+        result.parsed_ok,
+        None
+        if facts is None
+        else [
+            list(facts.id_position),
+            [list(ref) for ref in facts.references],
+            [due.isoformat() for due in facts.open_action_dues],
+        ],
+    ]
+
+
+def _decode_validated(row: list[Any]) -> _Validated:
+    risk_id, model, findings, parsed_ok, facts = row
+    return _Validated(
+        risk_id,
+        model,
+        None,
+        tuple(_finding_of(f) for f in findings),
+        parsed_ok,
+        None
+        if facts is None
+        else RiskFacts(
+            (facts[0][0], facts[0][1]),
+            tuple((line, col, ref) for line, col, ref in facts[1]),
+            tuple(dt.date.fromisoformat(due) for due in facts[2]),
+        ),
+    )
+
+
+register_model(Risk)
+register_model(RegisterSettings)
+register_codec(Finding, "Finding", lambda finding, _encode: _finding_row(finding), _finding_of)
+register_codec(_Validated, "Validated", _encode_validated, _decode_validated)
+
+
 #: Set to 1 (or `bafctl --no-cache`) to bypass the cache of validated files.
 NO_CACHE_ENV = "BAFCTL_NO_CACHE"
 
@@ -1021,7 +1079,7 @@ class RiskFacts:
     """What is read of every risk of a large register, kept apart from its model.
 
     Cached with the validated file, so duplicate IDs and references between risks are
-    checked, and ``diff`` passes over unchanged files, without unpickling a model (issue 7).
+    checked, and ``diff`` passes over unchanged files, without restoring a model (issue 7).
     """
 
     id_position: tuple[int, int]
