@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -175,7 +177,11 @@ def parse_config(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
+        # Only a regular file: O_NONBLOCK and fstat keep a FIFO named bafctl.toml from hanging the run.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{path}: cannot read it: not a regular file")
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None

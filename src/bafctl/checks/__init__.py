@@ -77,6 +77,7 @@ LOADER_RULES: dict[str, str] = {
     "yaml-escape": "A backslash escape in double quotes that changes the text (write the text as it should read).",
     "symlink": "A symbolic link inside a register: bafctl never follows links.",
     "file-unreadable": "A file that cannot be read, or is not a regular file.",
+    "folder-too-deep": "A folder nested more than 64 levels below a register (or the folder searched): not read.",
     "schema": "A key or value does not match the register format (docs/format.md).",
     "unknown-reference": "A reference to a theme, committee, role, appetite level, action or risk that does not exist.",
     "duplicate-id": "An ID used twice.",
