@@ -11,6 +11,7 @@ import pytest
 from bafctl import gitio
 from bafctl.errors import ExitCode, NotAGitRepositoryError, RevisionError, UsageError
 from bafctl.gitio import WORKTREE, Repository, check_revision, select_register_files, workspace_at
+from bafctl.sources.git import GitRepository
 from gitrepo import GitRepo, git, risk_data, synthetic_register
 
 TITLE = "If we do not continue digital transformation, we will not be digitally mature."
@@ -225,7 +226,8 @@ def test_a_file_name_that_is_not_utf8_still_loads_and_prints(repo: GitRepo) -> N
     Path(os.fsdecode(bytes(repo.root / "reg/risks") + b"/caf\xe9.yaml")).write_bytes(source)  # Latin-1 "café"
     repo.commit("a file name in Latin-1")
     workspace, _ = workspace_at("HEAD", [], repo.root)
-    assert [lr.path for _, lr in workspace.risks()] == ["reg/risks/caf\ufffd.yaml"]
+    # Named as the disk reader names it (os.fsdecode), so check, diff and history agree.
+    assert [lr.path for _, lr in workspace.risks()] == [os.fsdecode(b"reg/risks/caf\xe9.yaml")]
 
 
 # ---------------------------------------------------------------------------
@@ -237,7 +239,7 @@ def test_log_reports_renames_as_delete_and_add_oldest_first(repo: GitRepo) -> No
     repo.move("reg/risks/baf1.yaml", "reg/archive/digital.yaml")
     repo.commit("move BAF1")
     r = Repository.discover(repo.root)
-    commits = r.log(repo.head(), pathspecs=[":(glob)**/*.yaml"])
+    commits = r.history(repo.head(), pathspecs=[":(glob)**/*.yaml"])
     assert [c.info.subject for c in commits] == [
         "September board",
         "January board: rescore BAF1, retire BAF2",
@@ -250,40 +252,39 @@ def test_log_reports_renames_as_delete_and_add_oldest_first(repo: GitRepo) -> No
         ("reg/risks/baf1.yaml", False, True),
     ]
     assert moved.info.short == repo.head()[: len(moved.info.short or "")] and len(moved.info.short or "") >= 7
-    since = r.log(repo.head(), since=commits[0].info.sha, pathspecs=[])
+    since = r.history(repo.head(), since=commits[0].info.sha, pathspecs=[])
     assert [c.info.subject for c in since] == ["January board: rescore BAF1, retire BAF2", "move BAF1"]
 
 
-def test_blob_reader_reads_many_and_caps_oversized_blobs(repo: GitRepo) -> None:
+def test_blobs_are_read_through_the_object_database_and_capped(repo: GitRepo) -> None:
     big = "x" * 5000
     repo.write("big.txt", big)
     repo.commit("a big file")
     r = Repository.discover(repo.root)
-    with gitio.BlobReader(r.root, limit=100) as reader:
-        names = [f"{repo.head()}:big.txt", f"{repo.head()}:missing.txt", "HEAD:reg/register.yaml"]
-        results = dict(reader.read_many(names))
-        found = results[names[0]]
-        assert found is not None and found[1] == big[:101].encode()
-        assert results[names[1]] is None
-        # The process stays usable after an oversized blob.
-        register = reader.read(names[2])
-        assert register is not None and register[1] == (repo.root / "reg/register.yaml").read_bytes()[:101]
-        with pytest.raises(ValueError, match="one line"):
-            list(reader.read_many(["HEAD:a\nb"]))
-    with r.blob_reader() as reader:
-        whole = reader.read(names[2])
-        assert whole is not None and whole[1] == (repo.root / "reg/register.yaml").read_bytes()
+    tree = r.tree(repo.head())
+    register = (repo.root / "reg/register.yaml").read_bytes()
+    missing = "0" * 40
+    found = dict(r.blobs([tree["big.txt"], missing, tree["reg/register.yaml"]], limit=101))
+    assert found[tree["big.txt"]] == big[:101].encode()
+    assert missing not in found
+    # The object database stays usable after an oversized blob.
+    assert found[tree["reg/register.yaml"]] == register[:101]
+    assert r.blob(tree["reg/register.yaml"], limit=1 << 20) == register
+    assert r.file_at(repo.head(), "reg/register.yaml", 1 << 20) == (tree["reg/register.yaml"], register)
+    assert r.file_at(repo.head(), "reg/nothing.yaml", 1 << 20) is None
+    assert r.file_at(repo.head(), "reg", 1 << 20) is None  # a folder is not a file
+    r.close()
 
 
 def test_two_revisions_read_a_shared_blob_once(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     requested: list[str] = []
-    real_read_many = gitio.BlobReader.read_many
+    real_blob = GitRepository.blob
 
-    def counting(self: gitio.BlobReader, names: list[str]):  # type: ignore[no-untyped-def]
-        requested.extend(names)
-        return real_read_many(self, names)
+    def counting(self: GitRepository, oid: str, limit: int) -> bytes | None:
+        requested.append(oid)
+        return real_blob(self, oid, limit)
 
-    monkeypatch.setattr(gitio.BlobReader, "read_many", counting)
+    monkeypatch.setattr(GitRepository, "blob", counting)
     r = Repository.discover(repo.root)
     blobs: dict[str, bytes] = {}
     old = gitio.read_register_files(r, r.resolve("HEAD~1"), [], blobs=blobs)
@@ -306,3 +307,42 @@ def test_workspaces_at_equal_one_revision_at_a_time(repo: GitRepo, monkeypatch: 
     for revision, (ws, _info) in zip(["board-2025-09", "HEAD", WORKTREE], together, strict=True):
         alone, _ = workspace_at(revision, [], repo.root)
         assert [(lr.path, lr.risk) for _, lr in alone.risks()] == [(lr.path, lr.risk) for _, lr in ws.risks()]
+
+
+# ---------------------------------------------------------------------------
+# Start-up: only commands that read git import GitPython (issue 12)
+# ---------------------------------------------------------------------------
+
+
+def _imported_modules(args: list[str], cwd: Path) -> set[str]:
+    import re
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bafctl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return {m.group(1) for m in re.finditer(r"^import time:\s*\d+ \|\s*\d+ \|\s*(\S+)\s*$", done.stderr, re.M)}
+
+
+def test_help_and_a_one_file_check_do_not_import_gitpython(group_baf: Path) -> None:
+    """issue 12: `import git` costs 50-130 ms; only diff, history and report may pay it."""
+    for args, cwd in (
+        (["--help"], group_baf),
+        (["check", "risks/GROUP-BAF-3.yaml"], group_baf),
+    ):
+        modules = _imported_modules(args, cwd)
+        assert "bafctl.cli" in modules or "bafctl" in modules, args
+        assert not {m for m in modules if m == "git" or m.startswith("git.")}, args
+        assert "bafctl.sources.git" not in modules and "bafctl.gitio" not in modules, args
+
+
+def test_diff_imports_gitpython_only_through_the_adapter(repo: GitRepo) -> None:
+    """issue 12: the adapter is the only way in (a check that the test above can fail)."""
+    modules = _imported_modules(["diff", "HEAD~1", "HEAD"], repo.root)
+    assert {"git", "bafctl.sources.git"} <= modules

@@ -21,9 +21,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bafctl.findings import Finding, Level
-from bafctl.gitio import CommitChanges, RevisionInfo
 from bafctl.loader import REGISTER_FILE, LoadedRegister, LoadedRisk, Workspace
 from bafctl.models import Action, Assessment, Assurance, Gap, RegisterSettings, Risk, RiskStatus, natural_key
+from bafctl.revision import CommitChanges, RevisionInfo
 from bafctl.scoring import band_for, tolerance_for
 
 ASSESSMENTS = ("initial", "current", "target")

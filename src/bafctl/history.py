@@ -2,7 +2,7 @@
 
 Pure-ish: :func:`trace_risk` takes the commits (from ``git log --raw``, oldest first) and
 a :class:`Source` that hands out trees, blobs and each file's ``register.yaml``;
-:mod:`bafctl.gitio` provides the real one, tests a dictionary. Nothing here runs git,
+:mod:`bafctl.gitio` provides the real one (through the git adapter), tests a dictionary. Nothing here runs git,
 prints or reads the clock.
 
 How it stays fast (performance.md "Git": parsing, not git, is the cost across history):
@@ -29,9 +29,10 @@ from typing import Any, Protocol
 
 from bafctl.diff import ASSESSMENTS, Cxl
 from bafctl.findings import Finding, Level
-from bafctl.gitio import CommitChanges, RevisionInfo, is_register_candidate
-from bafctl.loader import REGISTER_FILE, entry_cache, load_workspace
+from bafctl.loader import entry_cache, load_workspace
+from bafctl.revision import CommitChanges, RevisionInfo
 from bafctl.scoring import band_for, tolerance_for
+from bafctl.sources.layout import REGISTER_FILE, is_register_candidate
 
 
 class Source(Protocol):
@@ -217,7 +218,7 @@ def trace_risk(
 
     Args:
         risk_id: The risk's ID (matched case-insensitively, as the loader does).
-        commits: From :meth:`bafctl.gitio.Repository.log`, oldest first.
+        commits: From :meth:`bafctl.gitio.Repository.history`, oldest first.
         source: Trees, blobs and registers (:class:`bafctl.gitio.HistorySource`).
         since: The commit the history starts after; the risk's state there is the baseline.
 

@@ -15,8 +15,8 @@ from typing import Any
 from bafctl.diff import ActionChange, FieldChange, ItemChange, RiskChange, ScoreChange, WordSpan, WorkspaceDiff
 from bafctl.escaping import display_path, hanging, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.findings import Finding
-from bafctl.gitio import RevisionInfo
 from bafctl.jsonout import dump_json
+from bafctl.revision import RevisionInfo
 
 JSON_VERSION = 1
 

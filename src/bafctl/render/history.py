@@ -13,9 +13,9 @@ from typing import Any
 
 from bafctl.diff import ASSESSMENTS
 from bafctl.escaping import csv_cell, display_path, log_safe, one_line, terminal
-from bafctl.gitio import RevisionInfo
 from bafctl.history import HistoryEntry, HistoryWarning, RiskHistory, RiskState
 from bafctl.jsonout import dump_json
+from bafctl.revision import RevisionInfo
 
 JSON_VERSION = 1
 SPARKS = "▁▂▃▄▅▆▇█"
