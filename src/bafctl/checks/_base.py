@@ -33,7 +33,6 @@ example; ``docs/rules.md`` is generated from the same docstrings.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import inspect
 import re
@@ -42,6 +41,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bafctl.dates import months_before as months_before  # noqa: PLC0414 - rules import it from here
 from bafctl.findings import Finding, Level
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace
 from bafctl.models import Action, Risk, Thread
@@ -144,13 +144,6 @@ def excerpt(text: str, limit: int = 60) -> str:
     """The start of a free-text value on one line, for a message."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (clamped to the month's end)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return dt.date(year, month0 + 1, min(day.day, last))
 
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from bafctl import __version__
+from bafctl.dates import months_before
 from bafctl.escaping import markdown_text
 
 #: Where the JSON Schemas go, relative to the repository root.
@@ -39,8 +40,6 @@ def _quoted(text: str) -> str:
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    from bafctl.checks._base import months_before
-
     return months_before(day, -months)
 
 
