@@ -1,7 +1,8 @@
 """The cache of validated files changes speed, never results (issue 7).
 
 Every bad-input corpus case gives the same findings with the cache bypassed, cold and
-warm; a warm run parses nothing; a corrupt cache is never trusted.
+warm; a warm run parses nothing; a corrupt or loose cache is never trusted (the attacks
+themselves: tests/security/test_cache_attacks.py).
 """
 
 from __future__ import annotations
@@ -84,6 +85,31 @@ def test_a_corrupt_pack_is_not_trusted(tmp_path: Path, monkeypatch: pytest.Monke
     assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
 
 
+def test_a_cache_folder_others_may_write_is_bypassed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "shared-cache"
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
+    expected = _shape(load_paths([GROUP_BAF], tmp_path, use_cache=False))
+    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    assert list(cache_dir.iterdir()) == []  # nothing read, nothing written
+    cache: ValidationCache[Any] = ValidationCache(cache_dir)
+    assert cache.refusal is not None and "mode 0777" in cache.refusal
+
+
+def test_an_entry_cache_serves_git_blobs_alike(tmp_path: Path) -> None:
+    """history's per-file entries (no pack) give the same workspace cold and warm."""
+    files = {f"reg/{p.relative_to(GROUP_BAF).as_posix()}": p.read_bytes() for p in GROUP_BAF.rglob("*.yaml")}
+    cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
+    bypassed = _shape(load_workspace(files))
+    assert _shape(load_workspace(files, cache=cache)) == bypassed
+    hits = cache.stats.hits
+    assert _shape(load_workspace(files, cache=cache)) == bypassed
+    assert cache.stats.hits > hits
+    assert cache.stats.corrupt == 0
+
+
 _CACHE_DIR: list[Path] = []
 
 
@@ -148,7 +174,7 @@ def test_a_warm_check_restores_no_model_and_follows_the_date(tmp_path: Path, mon
         load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))  # primes this day's findings
         warm = load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))
         assert _checked(warm, day) == expected[day]
-        # Not one model was unpickled.
+        # Not one model was decoded.
         assert warm.risks()
         assert not any(lr.model_in_memory for _, lr in warm.risks())
 
