@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import sys
 import traceback
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import Annotated, Any, BinaryIO, NoReturn, TextIO
 
 import typer
 
@@ -87,11 +88,28 @@ def require_stdout() -> None:
     _stdout()
 
 
+def _write_all(buffer: BinaryIO, data: bytes) -> None:
+    # A buffered writer returns a short count when the disk fills part-way (or a file
+    # size limit is reached) and TextIOWrapper drops the rest without a word: write
+    # the rest, so the next write raises the error instead.
+    view = memoryview(data)
+    while view:
+        written = buffer.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the write made no progress")
+        view = view[written:]
+
+
 def write_stdout(text: str) -> None:
     """Write results to stdout as they are; a failed write is an :class:`OutputError`."""
     stream = _stdout()
+    buffer = getattr(stream, "buffer", None)
     try:
-        stream.write(text)
+        if buffer is None or os.linesep != "\n":  # Windows: keep the text layer's line endings
+            stream.write(text)
+            return
+        data = text.encode(stream.encoding or "utf-8", stream.errors or "strict")
+        _write_all(buffer, data)
     except UnicodeError:
         raise  # a renderer let through text that is not UTF-8: a bug, not the disk
     except (OSError, ValueError) as exc:
@@ -103,7 +121,7 @@ def write_stdout_bytes(data: bytes) -> None:
     stream = _stdout()
     try:
         stream.flush()
-        stream.buffer.write(data)
+        _write_all(stream.buffer, data)
     except (OSError, ValueError) as exc:
         _output_failed(exc)
 
