@@ -1,8 +1,9 @@
 """Micro-benchmark of bafctl.cache: cold vs warm cost per risk, per-entry files vs packs.
 
-The value cached per risk file here is ``(LazyModel, findings)``: the model kept pickled
-until read, as :func:`bafctl.loader.load_workspace` caches it (positions are not cached:
-the loader rebuilds them from the file's bytes when a finding needs one).
+The value cached per risk file here is ``(LazyModel, findings)``: the model kept as its
+JSON until read, as :func:`bafctl.loader.load_workspace` caches it (plain data under an
+HMAC, never a pickle; positions are not cached: the loader rebuilds them from the file's
+bytes when a finding needs one).
 
     python benchmarks/cache_micro.py --count 5000 [--json out.json]
 
