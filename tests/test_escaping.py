@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bafctl.cli import app
-from bafctl.escaping import csv_cell, html_text, markdown_cell, markdown_text, one_line, terminal
+from bafctl.escaping import csv_cell, hanging, html_text, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace, load_paths
 from bafctl.render.report_docx import render_report_docx
 from bafctl.render.report_html import css_string, render_report_html
@@ -348,3 +348,20 @@ def test_cli_writes_every_format_of_the_injection_register(runner: CliRunner, tm
         assert result.exit_code == 0, result.stderr
         assert target.stat().st_size > 1000
     assert_inert_html((tmp_path / "report.html").read_text(encoding="utf-8"))
+
+
+def test_hanging_puts_every_further_line_behind_the_gutter() -> None:
+    """issue 11 #4: no line of a multi-line value may begin an output line (diff and history text)."""
+    assert hanging("first\n::error file=README.md,line=2::FORGED\r\nthird\n", "  ") == (
+        "first\n  | ::error file=README.md,line=2::FORGED\n  | third"
+    )
+    assert hanging("one line") == "one line"
+
+
+@given(st.text())
+def test_no_line_of_hanging_or_log_safe_text_is_a_workflow_command(text: str) -> None:
+    """issue 11 #4: GitHub reads `::cmd::` at a line start (after spaces) and `##[cmd]` anywhere."""
+    for output in (log_safe(terminal("item: " + hanging(text, "  "))), log_safe(terminal(text))):
+        for line in output.split("\n"):
+            assert not line.lstrip().startswith("::")
+            assert "##[" not in line.replace("##[\\", "")

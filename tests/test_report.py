@@ -565,3 +565,23 @@ def test_a_public_report_does_not_parse_the_risk_files_again(monkeypatch: pytest
     monkeypatch.setattr(loader, "parse_yaml", refuse)
     public = for_audience(workspace, Audience.PUBLIC)
     assert [lr.risk_id for _, lr in public.risks()] == [lr.risk_id for _, lr in workspace.risks()]
+
+
+def test_docx_report_of_a_register_with_a_600_character_name(runner: CliRunner, group_baf: Path) -> None:
+    """issue 11 #7: a register name over about 230 characters made `report --format docx` exit 3
+    ("ValueError: exceeded 255 char limit for property"); names of up to 600 are valid."""
+    name = ("Leicestershire Partnership and Northamptonshire Healthcare Group " * 10)[:599] + "X"
+    assert len(name) == 600
+    settings = group_baf / "register.yaml"
+    text, count = re.subn(r"(?m)^  name: .*$", f"  name: {name}", settings.read_text(), count=1)
+    assert count == 1
+    settings.write_text(text)
+    target = group_baf.parent / "pack.docx"
+    result = runner.invoke(app, ["report", str(group_baf), "-o", str(target), "--date", "2026-01-29"])
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(target) as archive:
+        core = archive.read("docProps/core.xml").decode("utf-8")
+        document = archive.read("word/document.xml").decode("utf-8")
+    title = re.search(r"<dc:title>(.*?)</dc:title>", core)
+    assert title is not None and len(title.group(1)) <= 255 and title.group(1).endswith("…")
+    assert name in document  # the cover keeps the whole name
