@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bafctl.errors import RevisionError, UsageError
 from bafctl.revision import WORKTREE, CommitChanges, FileChange, RevisionInfo
-from bafctl.sources import layout
+from bafctl.sources import disk, layout
 from bafctl.sources.git import (
     MISSING_OBJECT_HINT,
     SAFE_CONFIG,
@@ -168,7 +168,9 @@ class Repository(GitRepository):
         them (``os.fsdecode``), so a name git stores as bytes compares equal.
         """
         found: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+        # Iterative, with the loader's depth cap: a deep tree in a pull request cannot crash it.
+        too_deep: list[Path] = []
+        for dirpath, dirnames, filenames in disk.walk(self.root, too_deep, restart=layout.REGISTER_FILE):
             here = Path(dirpath)
             dirnames[:] = sorted(
                 d

@@ -447,3 +447,16 @@ def test_a_fifo_named_register_yaml(tmp_path: Path) -> None:
             in done.stdout
         )
         assert "registers/risks/R1.yaml:1:1: error: not inside a register" in done.stdout
+
+
+def test_diff_over_a_tree_1000_levels_deep(nested: Path, runner: CliRunner, chains: list[Path]) -> None:
+    """issue 11 #9 (git): the working tree's changed/clean stamp walked the disk with `os.walk`."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.invalid"}
+    env |= {"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Board"]):
+        subprocess.run(["git", *args], cwd=nested, check=True, env=env, capture_output=True)
+    chains.append(nested / "deep")
+    chain(nested / "deep", DEEP)
+    code, stdout, stderr = invoke(runner, "diff", "HEAD")
+    assert code == 0, stdout + stderr
+    assert "internal error" not in stderr
