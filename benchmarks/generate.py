@@ -6,7 +6,7 @@ byte-identical files and the cache figures are comparable between machines.
 Two shapes of risk entry are produced:
 
 * ``baf``: a Board Assurance Framework entry shaped like a page of a trust's BAF paper
-  (``/work/shared/reference``: Group BAF January 2026): an "If ... then ..." title, three
+  (the Group BAF of January 2026, in ``registers/group-baf``): an "If ... then ..." title, three
   assessments, appetite, two to four causes and one or two effects, each with controls,
   control gaps (some linked to actions), sources of assurance on the three lines, assurance
   gaps, actions with owners and due dates, and progress notes. About 7 KB of YAML.
@@ -67,7 +67,7 @@ ROLES = [
     ("DGR", "Director of Governance and Risk"),
     ("DEF", "Director of Estates and Facilities"),
 ]
-# Appetite levels with their upper limits of tolerance (domain.md section 2).
+# Appetite levels with their upper limits of tolerance (docs/domain.md section 2).
 APPETITE = [("averse", "Averse", 6), ("cautious", "Cautious", 9), ("open", "Open", 16), ("seek", "Seek", 20)]
 
 # ---------------------------------------------------------------------------

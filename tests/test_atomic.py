@@ -1,4 +1,4 @@
-"""atomic.replace_file: lock, re-hash, temp + fsync + replace, refusals (reliability.md R11)."""
+"""atomic.replace_file: lock, re-hash, temp + fsync + replace, refusals (docs/reliability.md R11)."""
 
 from __future__ import annotations
 

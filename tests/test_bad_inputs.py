@@ -1,11 +1,11 @@
-"""The bad-input corpus: one case per YAML pitfall (reliability.md section 2) and per schema rule.
+"""The bad-input corpus: one case per YAML pitfall (docs/reliability.md section 2) and per schema rule.
 
 Every case in ``tests/corpus/cases.json`` is checked with ``bafctl check`` inside a copy of
 ``tests/corpus/_base`` (a valid register) and must give exactly the loader findings listed,
 each as ``path:line:col: level: message (rule)``, the expected exit code, and no traceback.
-The same cases prove that libyaml and the pure parser decide alike (reliability.md R1) and,
+The same cases prove that libyaml and the pure parser decide alike (docs/reliability.md R1) and,
 in one subprocess under an address-space limit, that each is checked in under 1 s and
-200 MB (issue 2 acceptance; reliability.md R23, T13).
+200 MB (issue 2 acceptance; docs/reliability.md R23, T13).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _is_loader_rule(rule: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Generated cases: too big to commit (reliability.md 2.2)
+# Generated cases: too big to commit (docs/reliability.md 2.2)
 # ---------------------------------------------------------------------------
 
 # A small valid risk (BAF02): the 1.10 case without its last two lines.
@@ -195,7 +195,7 @@ def test_json_format_gives_the_same_positions(
 
 
 # ---------------------------------------------------------------------------
-# libyaml and the pure parser: the same decision and position (reliability.md R1, T14)
+# libyaml and the pure parser: the same decision and position (docs/reliability.md R1, T14)
 # ---------------------------------------------------------------------------
 
 

@@ -150,7 +150,7 @@ def test_an_internal_error_in_export_is_exit_3(
 
 
 # ---------------------------------------------------------------------------
-# Links are never read, whatever the command line (reliability.md R16)
+# Links are never read, whatever the command line (docs/reliability.md R16)
 # ---------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Crash tests of rescore writes (reliability.md R11; T8, T9).
+"""Crash tests of rescore writes (docs/reliability.md R11; T8, T9).
 
 - ``SIGKILL`` at random moments while a writer loops ``bafctl rescore`` on a large
   file: every state of the file anyone can observe, during and after the kills, is

@@ -107,7 +107,7 @@ def test_added_removed_and_title_change() -> None:
 
 
 def test_rescore_shows_arrow_band_and_tolerance_crossing() -> None:
-    # Cautious tolerance 12: 4x3=12 is within, 4x4=16 is above (domain.md 2.4).
+    # Cautious tolerance 12: 4x3=12 is within, 4x4=16 is above (docs/domain.md 2.4).
     old = workspace([risk_data("BAF1", DIGITAL, current=(4, 3))])
     new = workspace([risk_data("BAF1", DIGITAL, current=(4, 4))])
     change = only(compare(old, new), "BAF1")
@@ -366,7 +366,7 @@ def test_group_baf_json_shape() -> None:
 
 
 def _assert_tables_regular(markdown: str) -> None:
-    """Every table row has the header's cell count (reliability.md R19)."""
+    """Every table row has the header's cell count (docs/reliability.md R19)."""
     columns: int | None = None
     for line in markdown.splitlines():
         if not line.startswith("|"):

@@ -1,4 +1,4 @@
-"""Register text can never act in an output (reliability.md section E, R17-R21).
+"""Register text can never act in an output (docs/reliability.md section E, R17-R21).
 
 The injection register (tests/fixtures/injection) puts `<script>`, `<img onerror>`,
 `=HYPERLINK(...)`, rich markup, pipes and line breaks in every text a register has;

@@ -1,6 +1,6 @@
 """The one loader: strict schema, positioned messages, references across registers, path safety.
 
-reliability.md R7 (strict types, kept as unit tests so a pydantic upgrade that changes
+docs/reliability.md R7 (strict types, kept as unit tests so a pydantic upgrade that changes
 coercion fails CI), R8 (messages and hints), R16 (file discovery never follows links).
 """
 

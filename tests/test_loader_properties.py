@@ -1,4 +1,4 @@
-"""Properties of the one loader over mutated risk files (reliability.md R6, T5).
+"""Properties of the one loader over mutated risk files (docs/reliability.md R6, T5).
 
 Valid risk files are mutated the way hand edits and pastes go wrong (a flipped byte, a
 deleted or doubled line, an indentation slip, a character from the pitfall alphabet:
@@ -42,7 +42,7 @@ def _seeds() -> list[tuple[bytes, bytes]]:
 
 SEEDS = _seeds()
 
-#: What hand edits and pastes from Word insert (reliability.md section 2).
+#: What hand edits and pastes from Word insert (docs/reliability.md section 2).
 PITFALLS = [
     ": ",
     " #",

@@ -1,6 +1,6 @@
 """The bundled registers/ (issue 2 acceptance): they check clean and export the paper's scores.
 
-The LPT/NHFT Group BAF of January 2026 (shared/reference/003): five Group BAF risks and the
+The LPT/NHFT Group BAF of January 2026 (the public board paper): five Group BAF risks and the
 draft workforce risk of Appendix A, each with the board's "Open, upper limit of tolerance 16".
 """
 

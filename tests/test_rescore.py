@@ -57,7 +57,7 @@ def invoke(runner: CliRunner, *args: str) -> tuple[int, str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Golden files (reliability.md R9)
+# Golden files (docs/reliability.md R9)
 # ---------------------------------------------------------------------------
 
 GOLDEN = [
@@ -596,7 +596,7 @@ def test_all_refuses_a_file_outside_any_register(register: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: str(c.get("file") or c["tree"]))
 def test_check_and_rescore_all_decide_alike_on_the_corpus(case: dict[str, Any]) -> None:
-    """reliability.md R1/T14: one loader, so `check` and `rescore --all --check` agree.
+    """docs/reliability.md R1/T14: one loader, so `check` and `rescore --all --check` agree.
 
     A file with loader errors is refused at the same first position, unless its only
     errors are stored values that rescore fixes (then a change is pending instead).

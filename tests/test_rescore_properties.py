@@ -1,4 +1,4 @@
-"""Property tests of rescore over generated risk files (reliability.md R9, R12; T6, T7).
+"""Property tests of rescore over generated risk files (docs/reliability.md R9, R12; T6, T7).
 
 Each example renders a valid risk file from a random *layout* (BOM or not, LF or
 CRLF, indentation, key order, blank lines, comments on value lines, quoting styles,

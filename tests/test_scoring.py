@@ -85,7 +85,7 @@ def test_every_score_is_a_product_of_the_matrix(consequence: int, likelihood: in
 
 
 def test_achievable_scores_are_the_fourteen_npsa_values() -> None:
-    # domain.md 1.4: 7, 11, 13, 14, 17-19 and 21-24 cannot occur.
+    # docs/domain.md 1.4: 7, 11, 13, 14, 17-19 and 21-24 cannot occur.
     assert sorted(ACHIEVABLE_SCORES) == [1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 20, 25]
 
 
@@ -130,7 +130,7 @@ def test_format_and_parse_round_trip(consequence: int, likelihood: int) -> None:
     ],
 )
 def test_nhs_default_bands(score: int, band: str) -> None:
-    # domain.md 1.5: NPSA 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme.
+    # docs/domain.md 1.5: NPSA 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme.
     assert band_for(score, Matrix().bands).name == band
 
 

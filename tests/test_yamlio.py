@@ -1,4 +1,4 @@
-"""The strict YAML reader: scalar rules, positions, pre-checks and escapes (reliability.md R2-R6)."""
+"""The strict YAML reader: scalar rules, positions, pre-checks and escapes (docs/reliability.md R2-R6)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PARSERS = ["c", "pure"] if yamlio.DEFAULT_PARSER == "c" else ["pure"]
 
 
 # ---------------------------------------------------------------------------
-# Plain scalars: nothing silently becomes something else (reliability.md 2.1)
+# Plain scalars: nothing silently becomes something else (docs/reliability.md 2.1)
 # ---------------------------------------------------------------------------
 
 

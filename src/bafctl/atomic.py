@@ -1,4 +1,4 @@
-"""Atomic, durable, locked replacement of one file (reliability.md R11).
+"""Atomic, durable, locked replacement of one file (docs/reliability.md R11).
 
 A risk file is often the board's only copy of its record, so a write must leave either
 the old bytes or the new bytes on disk, whatever happens: a crash, ``kill -9``, a full

@@ -5,7 +5,7 @@ outside appetite (target above tolerance: the plan itself falls short, RJAH's
 definition), or that is off track (target date passed, current still above target).
 The flags come from :func:`bafctl.scoring.appetite_status`, the same computation the
 ``appetite-breach`` and ``target-outside-appetite`` rules use, so ``bafctl check`` and
-``bafctl breaches`` can never disagree (style.md 8.2).
+``bafctl breaches`` can never disagree.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bafctl.loader import LoadedRegister, LoadedRisk, Workspace
 from bafctl.scoring import AppetiteFlag, appetite_status, format_cxl
 
-#: Flags in the order a board reads them: a breach first (domain.md 2.4, V08-V10).
+#: Flags in the order a board reads them: a breach first (docs/domain.md 2.4, V08-V10).
 FLAG_ORDER = (AppetiteFlag.BREACH, AppetiteFlag.TARGET_OUTSIDE, AppetiteFlag.OFF_TRACK)
 
 
@@ -71,7 +71,7 @@ class BreachRow:
 
     @property
     def has_plan(self) -> bool:
-        """True when at least one action can bring the risk back (domain.md V09)."""
+        """True when at least one action can bring the risk back (docs/domain.md V09)."""
         return bool(self.plan)
 
     def to_dict(self) -> dict[str, object]:
@@ -118,7 +118,7 @@ class BreachReport:
 def plan_actions(lr: LoadedRisk, reg: LoadedRegister, today: dt.date) -> tuple[PlanAction, ...]:
     """Open actions with an owner and a due date on or after ``today``, soonest first.
 
-    This is the "active treatment plan" a breach needs (domain.md 2.4, V09): an action
+    This is the "active treatment plan" a breach needs (docs/domain.md 2.4, V09): an action
     already overdue, unowned or undated does not bring the risk back.
     """
     found: list[PlanAction] = []

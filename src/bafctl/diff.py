@@ -35,7 +35,7 @@ ASSESSMENTS = ("initial", "current", "target")
 
 @dataclass(frozen=True)
 class Cxl:
-    """A consequence x likelihood pair and its score (NPSA 2008, domain.md 1.4)."""
+    """A consequence x likelihood pair and its score (NPSA 2008, docs/domain.md 1.4)."""
 
     consequence: int
     likelihood: int
@@ -148,7 +148,7 @@ class ScoreChange:
     def crossing(self) -> str | None:
         """``above`` when the score went over the tolerance, ``within`` when it came back, else None.
 
-        The upper limit of tolerance is the highest score the board accepts (domain.md 2.4).
+        The upper limit of tolerance is the highest score the board accepts (docs/domain.md 2.4).
         """
         if self.old_tolerance is None or self.new_tolerance is None:
             return None
@@ -468,7 +468,7 @@ def _field_changes(old: Risk, new: Risk, old_tol: int | None, new_tol: int | Non
             changes.append(FieldChange(f"appetite.{name}", a, b, words))
     if old_tol != new_tol:
         # The effective upper limit of tolerance, whether it moved by the risk's own
-        # override or by the register's appetite table (domain.md 2.4).
+        # override or by the register's appetite table (docs/domain.md 2.4).
         changes.append(FieldChange("tolerance", old_tol, new_tol))
     if old.assessments.target.date != new.assessments.target.date:
         changes.append(FieldChange("assessments.target.date", old.assessments.target.date, new.assessments.target.date))
@@ -746,7 +746,7 @@ def _unchanged_file(old: LoadedRisk, new: LoadedRisk, *, today: dt.date, since: 
     """True when a risk cannot have changed: same bytes, same place, same register settings.
 
     Most risks are untouched between two board meetings: comparing their contents'
-    digests spares unpickling and comparing their models (issue 7: ``diff`` of 5,000
+    digests spares unpickling and comparing their models (``diff`` of 5,000
     risks). An unchanged open action can still fall overdue between the two dates, so a
     file with an action due in that window is compared in full.
     """
@@ -771,7 +771,7 @@ def _compare_risk(
         old_lr.risk, lr.risk, new_settings=reg.settings, new_lead=new_snap.lead_title, today=today, old_date=since
     )
     for name in ASSESSMENTS:
-        # Same score, new band: the register's band table changed (domain.md 1.5).
+        # Same score, new band: the register's band table changed (docs/domain.md 1.5).
         if old_snap.scores[name] == new_snap.scores[name] and old_snap.bands[name] != new_snap.bands[name]:
             fields.append(FieldChange(f"band.{name}", old_snap.bands[name], new_snap.bands[name]))
     if not (fields or scores or items or actions):

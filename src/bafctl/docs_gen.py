@@ -1,4 +1,4 @@
-"""Generate ``docs/rules.md`` from the rule modules' docstrings (style.md 8.2).
+"""Generate ``docs/rules.md`` from the rule modules' docstrings.
 
 The rule reference cannot drift from the code: ``tests/test_docs_rules.py`` asserts
 the committed page equals :func:`rules_markdown`. Regenerate it with::
@@ -25,7 +25,7 @@ in src/bafctl/checks/. Do not edit by hand: a test compares this page with them.
 `bafctl check` first reads every file of a register strictly (YAML, the register
 format, references between IDs); problems there are always errors. Then it asks the
 auditor's questions of every valid risk: the quality rules below (V01-V24 are the
-numbers of the NHS BAF rules they implement, and "domain.md" the project's research
+numbers of the NHS BAF rules they implement, and "docs/domain.md" the project's research
 notes they cite). Each finding is printed at the line it is about.
 
 Set a rule's level (`error`, `warning`, `info` or `off`) and its options in

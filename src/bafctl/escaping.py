@@ -1,4 +1,4 @@
-"""Escaping for every output format (reliability.md section E, R17-R21).
+"""Escaping for every output format (docs/reliability.md section E, R17-R21).
 
 Register text comes from people and from Word: nothing in it may act as markup, a
 formula or a terminal control sequence in what bafctl writes.

@@ -65,7 +65,7 @@ __all__ = [
 def _blob_limit() -> int:
     from bafctl.yamlio import MAX_FILE_BYTES
 
-    # Enough for the loader to report an oversized file (reliability.md R2).
+    # Enough for the loader to report an oversized file (docs/reliability.md R2).
     return MAX_FILE_BYTES + 1
 
 
@@ -285,7 +285,7 @@ def workspaces_at(revisions: Sequence[str], paths: Sequence[Path], cwd: Path) ->
 
     A blob present at several revisions is read from git once, and the validated blobs
     of the repository are cached in one pack (one read, rather than a file per blob:
-    ``diff`` of two revisions of 5,000 risks, issue 7).
+    ``diff`` of two revisions of 5,000 risks).
     """
     from bafctl.cache import ValidationCache
     from bafctl.loader import cache_enabled, load_workspace
@@ -372,7 +372,7 @@ def risk_history(risk_id: str, paths: Sequence[Path], cwd: Path, *, since: str |
     """Every commit reachable from HEAD (after ``since``) that changed a risk's assessments.
 
     One ``git log --raw`` and one object database (``git cat-file --batch``) for the whole run
-    (performance.md); refused in a shallow clone, where history would stop early.
+    (benchmarks/README.md); refused in a shallow clone, where history would stop early.
     """
     from bafctl.history import trace_risk
 

@@ -5,7 +5,7 @@ a :class:`Source` that hands out trees, blobs and each file's ``register.yaml``;
 :mod:`bafctl.gitio` provides the real one (through the git adapter), tests a dictionary. Nothing here runs git,
 prints or reads the clock.
 
-How it stays fast (performance.md "Git": parsing, not git, is the cost across history):
+How it stays fast (benchmarks/README.md: parsing, not git, is the cost across history):
 
 * Only blobs that can hold the risk are parsed: a blob must contain the risk's ID
   (ASCII, case-insensitively) or a backslash (a YAML escape could spell the ID). Other
@@ -68,7 +68,7 @@ class RiskState:
 
     @property
     def above_tolerance(self) -> bool | None:
-        """True when the current score is above the upper limit of tolerance (domain.md 2.4)."""
+        """True when the current score is above the upper limit of tolerance (docs/domain.md 2.4)."""
         return None if self.tolerance is None else self.scores["current"].score > self.tolerance
 
     def to_dict(self) -> dict[str, Any]:

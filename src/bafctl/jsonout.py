@@ -1,4 +1,4 @@
-"""Stable JSON for every command's `--format json` (reliability.md R21)."""
+"""Stable JSON for every command's `--format json` (docs/reliability.md R21)."""
 
 from __future__ import annotations
 

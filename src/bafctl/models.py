@@ -2,9 +2,9 @@
 
 Every model is strict (no coercion: ``"4"`` is not 4, ``true`` is not 1) and forbids
 unknown keys, so a typo in a key name is an error rather than silently ignored data
-(``docs/format.md``; ``reliability.md`` R7). Derived values (scores, bands, tolerance
+(``docs/format.md``; ``docs/reliability.md`` R7). Derived values (scores, bands, tolerance
 status) are never typed by hand: a file may *carry* a stored ``score`` or ``band`` for
-readers, but it must agree with consequence x likelihood (domain.md V02).
+readers, but it must agree with consequence x likelihood (docs/domain.md V02).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ Line = Annotated[str, Field(min_length=1, max_length=MAX_LINE), AfterValidator(_
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 """An ID: letters, digits, ``.``, ``_`` and ``-``; always a string in YAML (quote ``"010"``)."""
 RiskRef = Annotated[str, Field(pattern=RISK_REF_PATTERN)]
-# NPSA 2008 5x5 matrix: consequence and likelihood are integers 1-5 (domain.md section 1.6, V01).
+# NPSA 2008 5x5 matrix: consequence and likelihood are integers 1-5 (docs/domain.md section 1.6, V01).
 Rating = Annotated[int, Field(ge=1, le=5)]
 # Enum fields accept their values as text; strict mode would only accept enum instances.
 # (Lax enum validation still refuses anything that is not exactly one of the values.)
@@ -66,7 +66,7 @@ Score = Annotated[int, Field(ge=1, le=25)]
 class _Model(BaseModel):
     # defer_build: a validator is built on first validation, not at import. A warm
     # `bafctl check` validates nothing (its results come from the cache), and building
-    # every model's validator at import cost about 40 ms of each run (issue 7).
+    # every model's validator at import cost about 40 ms of each run.
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, validate_by_name=True, defer_build=True)
 
 
@@ -126,7 +126,7 @@ class Band(_Model):
 
 
 def _nhs_bands() -> list[Band]:
-    # NPSA 2008 grading (domain.md section 1.5): 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme.
+    # NPSA 2008 grading (docs/domain.md section 1.5): 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme.
     return [
         Band(name="Low", min=1, max=3, colour="#2e7d32"),
         Band(name="Moderate", min=4, max=6, colour="#f9a825"),
@@ -249,7 +249,7 @@ class ActionStatus(StrEnum):
 
 
 class Opinion(StrEnum):
-    """An internal-audit or review opinion, normalised across providers (domain.md 4.1)."""
+    """An internal-audit or review opinion, normalised across providers (docs/domain.md 4.1)."""
 
     SUBSTANTIAL = "substantial"
     SIGNIFICANT = "significant"
@@ -278,7 +278,7 @@ class Polarity(StrEnum):
 
 
 class AssuranceRating(StrEnum):
-    """A committee's rating of the assurance it received (domain.md 4.2)."""
+    """A committee's rating of the assurance it received (docs/domain.md 4.2)."""
 
     ASSURED = "assured"
     PARTIALLY_ASSURED = "partially_assured"
@@ -302,7 +302,7 @@ class Assessment(_Model):
 
     @model_validator(mode="after")
     def _stored_score_agrees(self) -> Assessment:
-        # domain.md V02: a stored score must equal C x L.
+        # docs/domain.md V02: a stored score must equal C x L.
         if self.score is not None and self.score != self.computed_score:
             raise ValueError(
                 f"stored score {self.score} is not consequence x likelihood "

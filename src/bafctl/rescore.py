@@ -3,7 +3,7 @@
 A risk file is the board's record and is reviewed as a git diff, so a rescore changes
 exactly the values asked for and nothing else: every comment, blank line, quote, key
 order, BOM and CRLF stays as it was. The YAML is never re-dumped (a ruamel load+dump
-round-trip is byte-identical for 2 files in 600; reliability.md 0.5). Instead each
+round-trip is byte-identical for 2 files in 600; docs/reliability.md 0.5). Instead each
 target value is *spliced*: its characters are located through the strict parser's
 positions (:class:`bafctl.yamlio.Span`) and replaced in place (R9).
 
@@ -613,7 +613,7 @@ def _all_edits(parsed: ParsedYaml, path: str, bands: list[Band]) -> tuple[list[E
 def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[Refusal]]:
     """Plan every stored ``score`` and ``band`` recomputed from C x L and the register's matrix.
 
-    A stored score that disagrees with C x L is an error the loader reports (domain.md
+    A stored score that disagrees with C x L is an error the loader reports (docs/domain.md
     V02); this is the fix it recommends. A file is refused when it still has errors
     once its derived values are fixed (whether or not it needed a change), or when a
     value cannot be replaced safely; the other files are still planned. Plans are

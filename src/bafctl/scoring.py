@@ -1,4 +1,4 @@
-"""Scoring and appetite: pure functions, no I/O (domain.md sections 1 and 2).
+"""Scoring and appetite: pure functions, no I/O (docs/domain.md sections 1 and 2).
 
 Score = consequence x likelihood on the NPSA 2008 5x5 matrix; the band comes from the
 register's table; tolerance from the risk's appetite level, or its own override.
@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bafctl.models import Assessment, Band, RegisterSettings, Risk
 
-#: Every score the 5x5 matrix can produce (domain.md 1.4): 7, 11, 13, 14, 17-19, 21-24 cannot occur.
+#: Every score the 5x5 matrix can produce (docs/domain.md 1.4): 7, 11, 13, 14, 17-19, 21-24 cannot occur.
 ACHIEVABLE_SCORES = frozenset(c * lk for c in range(1, 6) for lk in range(1, 6))
 
 ASSESSMENT_NAMES = ("initial", "current", "target")
@@ -22,7 +22,7 @@ _CXL = re.compile(r"\s*([1-5])\s*[xX×*]\s*([1-5])\s*")
 
 
 def compute_score(consequence: int, likelihood: int) -> int:
-    """Consequence x likelihood; both must be 1-5 (domain.md V01)."""
+    """Consequence x likelihood; both must be 1-5 (docs/domain.md V01)."""
     if not (1 <= consequence <= 5 and 1 <= likelihood <= 5):
         raise ValueError(f"consequence and likelihood must be 1-5, got {consequence}x{likelihood}")
     return consequence * likelihood
@@ -58,7 +58,7 @@ def band_rank(score: int, bands: list[Band]) -> int:
     """0 for the lowest band, 1 for the next, ...: bands ordered by their lower limit.
 
     The register's bands never overlap on an achievable score (``Matrix`` validation),
-    so the rank never falls as the score rises (domain.md 1.5).
+    so the rank never falls as the score rises (docs/domain.md 1.5).
     """
     band = band_for(score, bands)
     return sorted(b.min for b in bands).index(band.min)
@@ -66,7 +66,7 @@ def band_rank(score: int, bands: list[Band]) -> int:
 
 @dataclass(frozen=True)
 class Derived:
-    """The values a file may carry alongside consequence and likelihood (domain.md 1.6)."""
+    """The values a file may carry alongside consequence and likelihood (docs/domain.md 1.6)."""
 
     score: int
     band: str
@@ -124,7 +124,7 @@ class AppetiteStatus:
 
 
 def appetite_status(risk: Risk, settings: RegisterSettings, today: dt.date) -> AppetiteStatus:
-    """Assess one risk against its tolerance and target date (domain.md 2.4, V08-V10).
+    """Assess one risk against its tolerance and target date (docs/domain.md 2.4, V08-V10).
 
     Closed and merged risks are never flagged: they are no longer managed.
     """

@@ -97,7 +97,7 @@ def ink_for(colour: str) -> str:
 
 
 class Movement(StrEnum):
-    """How a risk's current score moved since an earlier revision (domain.md V21)."""
+    """How a risk's current score moved since an earlier revision (docs/domain.md V21)."""
 
     UP = "up"
     DOWN = "down"
@@ -135,7 +135,7 @@ class Score:
 
 
 def score_of(assessment: Assessment, settings: RegisterSettings) -> Score:
-    """An assessment with its band from the register's matrix (domain.md 1.5)."""
+    """An assessment with its band from the register's matrix (docs/domain.md 1.5)."""
     value = assessment.computed_score
     band = band_for(value, settings.matrix.bands)
     return Score(
@@ -189,7 +189,7 @@ class SummaryRow:
 
     @property
     def in_breach(self) -> bool:
-        """Current score above the upper limit of tolerance (domain.md 2.4)."""
+        """Current score above the upper limit of tolerance (docs/domain.md 2.4)."""
         return AppetiteFlag.BREACH in self.flags
 
     @property

@@ -3,19 +3,19 @@
 This is the only module that imports ruamel.yaml. Every command reads YAML through
 :func:`parse_yaml` (via :mod:`bafctl.loader`), whether the bytes come from the working
 tree or from a git blob, so ``check``, ``rescore``, ``diff`` and the exports can never
-disagree about a file (reliability.md R1).
+disagree about a file (docs/reliability.md R1).
 
 How it works, and why:
 
 1. Raw-text pre-checks (size cap, UTF-8, character hygiene, tabs, directives, flow
    nesting) run first. They reject every input on which libyaml and ruamel's pure
    parser are known to disagree (tabs, ``%YAML 1.1``) or on which libyaml crashes
-   (deep nesting), so the fast C event parser is safe to use (reliability.md R2-R5).
+   (deep nesting), so the fast C event parser is safe to use (docs/reliability.md R2-R5).
 2. The parser's *events* are composed into plain ``dict``/``list``/scalar values by an
    iterative composer (no recursion, so no RecursionError), which rejects anchors,
    aliases, merge keys, tags, duplicate keys, complex keys and deep nesting, and records
    the position of every key and value in a :class:`SourceMap`. Parsing is the bulk of
-   ``bafctl check`` (issue 7), so the usual events take a fast path through one loop,
+   ``bafctl check``, so the usual events take a fast path through one loop,
    and the pre-checks and scalar rules a quick test first; each shortcut is held to the
    general code it skips by ``tests/test_yamlio_fast_paths.py``.
 3. Plain scalars are resolved by a strict YAML 1.2 core schema: ``NO``/``yes``/``on``
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-#: Default cap on one file's size (reliability.md R2); a BAF entry is 5-10 KiB.
+#: Default cap on one file's size (docs/reliability.md R2); a BAF entry is 5-10 KiB.
 MAX_FILE_BYTES = 128 * 1024
 #: Deepest nesting of mappings and sequences accepted (a risk file needs 5).
 MAX_DEPTH = 10
@@ -48,7 +48,7 @@ Path = tuple[str | int, ...]
 class Span(NamedTuple):  # noqa: PLW1641 - tuple's __hash__, see the end of the class
     """Where a node is in the text: 1-based line/column and 0-based character offsets.
 
-    A named tuple rather than a dataclass (issue 7): a risk has some 500 spans, and a
+    A named tuple rather than a dataclass: a risk has some 500 spans, and a
     tuple is built in 0.13 us rather than 0.6 us, takes 80 bytes rather than 120 and
     unpickles faster. Equality stays a dataclass's: a span never equals a plain tuple.
     """
@@ -159,7 +159,7 @@ _UTF16_32_BOMS = (
 )
 
 # C0 controls but TAB/LF/CR, DEL, C1 controls (NEL included), zero-width and bidi
-# controls, line/paragraph separators and a BOM after the start (reliability.md R4).
+# controls, line/paragraph separators and a BOM after the start (docs/reliability.md R4).
 _BAD_CHAR_CLASS = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e"
     "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]"
@@ -243,7 +243,7 @@ def _check_characters(text: str) -> list[YamlProblem]:
 def _flow_depth_problem(text: str) -> YamlProblem | None:
     """Find flow collections nested deeper than MAX_DEPTH without parsing.
 
-    libyaml segfaults on some 25 000 nested ``[`` (reliability.md 2.2), so this runs
+    libyaml segfaults on some 25 000 nested ``[`` (docs/reliability.md 2.2), so this runs
     before any parser. Quoted strings and comments are skipped; brackets in plain
     text can only over-count, which errs on the side of refusing.
     """
@@ -433,7 +433,7 @@ def escape_problem(text: str, quote: int) -> tuple[int, str] | None:
     """The first escape bafctl refuses in the double-quoted scalar opening at ``text[quote]``.
 
     In double quotes ``"C:\\new folder"`` is C, a colon, a line break and "ew folder": a
-    pasted Windows path silently changes (reliability.md 2.1). Only ``\\\\``, ``\\"``,
+    pasted Windows path silently changes (docs/reliability.md 2.1). Only ``\\\\``, ``\\"``,
     ``\\/``, an escaped space, a line continuation and escapes of printable characters
     are accepted. Returns the backslash's index and a message, or None.
     """
@@ -908,7 +908,7 @@ class _Composer:
         """An empty mapping value sits just after its key's colon.
 
         libyaml marks it there; the pure parser at the next token, possibly lines later.
-        One rule for both keeps their positions identical (reliability.md R1).
+        One rule for both keeps their positions identical (docs/reliability.md R1).
         """
         key_span = self.stack[-1].key_span if self.stack else None
         if key_span is None:
@@ -983,7 +983,7 @@ class _Composer:
     # -- parser errors -------------------------------------------------------
 
     def _syntax_message(self, problem: str, context: str, index: int) -> tuple[str, str | None]:
-        """Plain words and a hint for the commonest hand-edit mistakes (reliability.md 2.3, R8).
+        """Plain words and a hint for the commonest hand-edit mistakes (docs/reliability.md 2.3, R8).
 
         libyaml and the pure parser word the same mistake differently ("did not find
         expected key", "expected <block end>, but found '<scalar>'"): the text at the

@@ -1,7 +1,7 @@
 """The rulebook: an explicit registry of quality rules, run over validated registers.
 
 Schema problems and broken references are found by the loader; the rules here are the
-auditor's questions asked of a valid BAF (domain.md section 5). Add a rule by adding a
+auditor's questions asked of a valid BAF (docs/domain.md section 5). Add a rule by adding a
 module (see :mod:`bafctl.checks._base`) and listing it in :data:`RULES`.
 """
 

@@ -1,4 +1,4 @@
-"""The contract every quality rule module follows (style.md 8.2), and its examples.
+"""The contract every quality rule module follows, and its examples.
 
 A rule is a module with:
 
@@ -6,13 +6,13 @@ A rule is a module with:
 * ``DEFAULT_LEVEL``, the level it reports at unless the configuration says otherwise;
 * ``OPTIONS``, a mapping of option name to default value (the type of the default is
   the option's type; ``{}`` when the rule has none);
-* a module docstring: a one-line summary, why the rule exists (citing domain.md),
+* a module docstring: a one-line summary, why the rule exists (citing docs/domain.md),
   an ``Options:`` section when it has options, and ``PASS:`` / ``FAIL:`` examples;
 * a generator ``check(ctx)`` that yields every finding and never returns early.
 
 Rules never read files, git or the clock: everything comes from the
 :class:`CheckContext`. A rule judges one risk with its register's settings: the runner
-hands it each risk alone (so the findings can be cached per risk file, issue 7); a check
+hands it each risk alone (so the findings can be cached per risk file); a check
 across risks belongs in the loader (:func:`bafctl.loader._check_links`). The runner
 (:func:`bafctl.checks.run_checks`), not the rule, stamps the rule ID and level on each
 finding and applies the risk's silences.

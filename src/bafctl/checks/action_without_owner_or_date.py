@@ -1,6 +1,6 @@
 """An open action with no owner or no due date (V15).
 
-An action nobody owns, or that has no date, is not a plan: domain.md 3.2 lists
+An action nobody owns, or that has no date, is not a plan: docs/domain.md 3.2 lists
 "Actions (to close gaps) with owner and due date" as a required element. Real BAFs
 often name the owner in the text ("Medical Directors March 26"); record it as a role
 ID in `owner` and the date in `due` so bafctl can follow it up. Finished actions are

@@ -1,4 +1,4 @@
-"""Current score above the board's tolerance for the risk (domain.md 2.4, V09).
+"""Current score above the board's tolerance for the risk (docs/domain.md 2.4, V09).
 
 A risk whose current score (consequence x likelihood) is above the upper limit of
 tolerance of its appetite level is out of appetite: the board must see it, with the

@@ -2,9 +2,9 @@
 
 A risk whose current score is above its tolerance must be escalated with an active
 treatment plan (Southern Health: "risks outside tolerance are ... escalated";
-domain.md 2.4): at least one open action with an owner and a due date on or after the
+docs/domain.md 2.4): at least one open action with an owner and a due date on or after the
 as-of date. Actions that are complete, unowned, undated or already overdue do not
-count. domain.md rates a breach with no plan an error; the default here is a warning
+count. docs/domain.md rates a breach with no plan an error; the default here is a warning
 so a board paper can still be produced, and a trust can raise it in `bafctl.toml`.
 
 PASS:

@@ -1,7 +1,7 @@
 """A gap in control or assurance with no action to close it (V12, V13).
 
 Every gap in control and every gap in assurance needs an action ("Mitigation for Gaps
-in Controls (Actions)", domain.md 3.2). A gap written as a mapping names its actions
+in Controls (Actions)", docs/domain.md 3.2). A gap written as a mapping names its actions
 (`actions: [A1]`); it is reported when it names none. A gap written as plain text is
 closed by the actions of its cause or effect; it is reported when that cause or effect
 has no open action.

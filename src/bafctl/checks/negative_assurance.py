@@ -1,6 +1,6 @@
 """Negative or limited assurance that the BAF does not act on (V18, V19).
 
-Limited and no-assurance opinions are negative assurance (domain.md 3.4, 4.1): they
+Limited and no-assurance opinions are negative assurance (docs/domain.md 3.4, 4.1): they
 show a control not working. Two things contradict them, and both are reported:
 
 * a committee rating of `assured` in a cause or effect that also holds a negative

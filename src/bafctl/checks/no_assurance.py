@@ -1,7 +1,7 @@
 """A risk with no source of assurance at all (V13).
 
 Sources of assurance, on any of the three lines, are how the board knows its controls
-work (domain.md 3.2, 3.4). A BAF entry listing controls but no assurance cannot show
+work (docs/domain.md 3.2, 3.4). A BAF entry listing controls but no assurance cannot show
 the board anything.
 
 PASS:

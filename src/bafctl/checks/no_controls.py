@@ -1,7 +1,7 @@
 """A risk with no controls (V11).
 
 Key controls are a required element of every BAF entry since the 2003 DH guidance
-(domain.md 3.2): a strategic risk with nothing in place to manage it is either
+(docs/domain.md 3.2): a strategic risk with nothing in place to manage it is either
 unfinished or mis-recorded. This is the one quality rule that is an error by default.
 
 PASS:

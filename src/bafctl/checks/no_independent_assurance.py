@@ -1,6 +1,6 @@
 """No independent (third-line) assurance, and no gap in assurance recorded (V14).
 
-Under the IIA Three Lines Model (domain.md 3.3) only the third line, internal audit
+Under the IIA Three Lines Model (docs/domain.md 3.3) only the third line, internal audit
 and external reviewers, gives independent assurance that controls work. A risk with
 none should say so by recording a gap in assurance (which then needs an action, see
 `gap-without-action`); silence on the point is what an auditor comments on.

@@ -1,7 +1,7 @@
 """An open action whose due date has passed (V16).
 
 An action still `open` or `in_progress` after its due date is overdue: the board and
-its committees want these first ("Alert" in a 3A report, domain.md 4.3). Mark
+its committees want these first ("Alert" in a 3A report, docs/domain.md 4.3). Mark
 finished actions `complete` (with `completed:`), or agree a new date and record it.
 Dates are judged as of `--as-of`, `as_of` in `bafctl.toml`, or today.
 

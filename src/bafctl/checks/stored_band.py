@@ -2,7 +2,7 @@
 
 A risk file may carry the band of an assessment for readers (`band: High`), but the
 band is derived: the register's `matrix.bands` decide it from consequence x
-likelihood (domain.md 1.5). A stored band that names another band is plainly wrong,
+likelihood (docs/domain.md 1.5). A stored band that names another band is plainly wrong,
 so this is an error. Names are compared ignoring case.
 
 PASS:

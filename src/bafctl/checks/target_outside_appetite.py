@@ -1,6 +1,6 @@
 """Target score above tolerance: the plan cannot bring the risk within appetite (V08).
 
-RJAH defines tolerance as the maximum acceptable *target* score (domain.md 2.4), so a
+RJAH defines tolerance as the maximum acceptable *target* score (docs/domain.md 2.4), so a
 target above it means the mitigation plan itself falls short of the board's appetite.
 Closed and merged risks are not judged.
 

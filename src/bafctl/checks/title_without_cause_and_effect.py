@@ -1,7 +1,7 @@
 """A risk title that does not state cause and effect (V22).
 
 Good practice is a title that reads as cause, event and effect: "If ... then ...",
-"... caused by ... resulting in ...", "... will ...", "... leading to ..." (domain.md
+"... caused by ... resulting in ...", "... will ...", "... leading to ..." (docs/domain.md
 3.2; the Christie and 2018/19 BAFs both use "resulting in" and "caused by"). A bare
 noun phrase ("Workforce") tells the board nothing about what could go wrong. This is
 advice, reported as info.
@@ -26,7 +26,7 @@ ID = "title-without-cause-and-effect"
 DEFAULT_LEVEL = Level.INFO
 OPTIONS: Mapping[str, Any] = {}
 
-# The cause-and-effect wordings seen in real NHS BAF titles (domain.md 3.2).
+# The cause-and-effect wordings seen in real NHS BAF titles (docs/domain.md 3.2).
 _CAUSE_AND_EFFECT = re.compile(
     r"\bif\b.*\bthen\b|\bif\b.*,|\bresult(?:s|ing)? in\b|\bcaused by\b|\bdue to\b|\bwill\b|\blead(?:s|ing)? to\b"
     r"|\bbecause\b|\bmeans? that\b",

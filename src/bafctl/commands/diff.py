@@ -3,7 +3,7 @@
 The command line is ``bafctl diff [REV_A [REV_B]] [-- PATH ...]``: revisions come
 before ``--`` and paths after it, as with git. Paths are never mistaken for revisions,
 and a revision that looks like an option (``--output=FILE``) is refused before git
-ever sees it (reliability.md R13).
+ever sees it (docs/reliability.md R13).
 """
 
 from __future__ import annotations

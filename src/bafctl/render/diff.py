@@ -2,7 +2,7 @@
 
 Each format is a pure function to a string. Register text is escaped for its format
 (``bafctl.escaping``): terminal control characters never reach a terminal, and nothing
-from a register can open Markdown markup or add a table column (reliability.md R19, R20).
+from a register can open Markdown markup or add a table column (docs/reliability.md R19, R20).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Render findings for `bafctl check`: each format is a pure function to a string.
 
-The same words in every format (style.md 8.3): only the frame changes. Silenced
+The same words in every format: only the frame changes. Silenced
 findings are counted in every summary but printed only where the format can mark
 them as silenced (JSON ``suppressed``, SARIF ``suppressions``, JUnit ``skipped``).
 """

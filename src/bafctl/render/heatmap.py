@@ -1,7 +1,7 @@
 """The 5x5 heat map: a rich table for the terminal and inline SVG for HTML reports.
 
 Consequence runs across (1-5, left to right) and likelihood up (1 at the bottom, 5 at
-the top), as the NPSA 2008 matrix is printed (domain.md 1.4). Each cell is coloured by
+the top), as the NPSA 2008 matrix is printed (docs/domain.md 1.4). Each cell is coloured by
 its band and lists the risks whose current assessment sits there; with ``target``, the
 risks heading there are listed too, marked ``→``.
 """

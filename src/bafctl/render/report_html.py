@@ -5,7 +5,7 @@ A4 landscape, one printed page per section: cover, summary, heat maps, changes s
 pack (reference paper 003), and the action log. Every page carries a running header
 with the register, revision and date (CSS page-margin boxes) and a page number.
 
-Safe by construction (reliability.md R18): every register value passes through
+Safe by construction (docs/reliability.md R18): every register value passes through
 :func:`bafctl.escaping.html_text`; colours are validated ``#rrggbb``; the running
 header is written as a CSS string with every character but letters, digits and spaces
 hex-escaped; a Content-Security-Policy ``<meta>`` allows only this file's own style

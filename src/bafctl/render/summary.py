@@ -1,7 +1,7 @@
 """Render the directors' summary: text (rich), Markdown, CSV, JSON and HTML.
 
 Each format is a pure function from a :class:`~bafctl.summary.Summary` to a string.
-Every register value is escaped for its format (reliability.md section E): rich output
+Every register value is escaped for its format (docs/reliability.md section E): rich output
 is built from :class:`rich.text.Text` (never markup) after
 :func:`bafctl.escaping.terminal`; Markdown cells go through
 :func:`bafctl.escaping.markdown_cell`; CSV cells through :func:`bafctl.escaping.csv_cell`;

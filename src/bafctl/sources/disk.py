@@ -2,7 +2,7 @@
 
 Everything here reads the working tree and nothing else; :mod:`bafctl.loader` validates
 what it returns. Symbolic links are never followed nor read, and neither is anything
-that is not a regular file (reliability.md R16). Folder walks use an explicit stack and
+that is not a regular file (docs/reliability.md R16). Folder walks use an explicit stack and
 stop :data:`MAX_FOLDER_DEPTH` levels below a register or the folder searched, so a tree
 a thousand folders deep is a finding, not a crash (issue 11).
 """
@@ -119,7 +119,7 @@ def _walk_registers(folder: Path, too_deep: list[Path] | None = None) -> list[Pa
 def _register_files(root: Path, skipped: list[Path] | None = None, too_deep: list[Path] | None = None) -> list[Path]:
     """The YAML files of one register, in a stable order, never following symbolic links.
 
-    Symbolic links (to files or folders) are not followed (reliability.md R16): they are
+    Symbolic links (to files or folders) are not followed (docs/reliability.md R16): they are
     added to ``skipped`` so that the loader can say so; so are folders too deep to read,
     to ``too_deep``.
     """
@@ -281,7 +281,7 @@ def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str
     """Read every file of the registers that ``paths`` name, keyed by display path.
 
     Symbolic links are never followed nor read, and neither is anything that is not a
-    regular file (reliability.md R16); each is reported as a finding instead, as is a
+    regular file (docs/reliability.md R16); each is reported as a finding instead, as is a
     file that cannot be read and a folder too deep to search. Oversized files are read
     only to just over the size cap: the loader reports them from their size.
     """
@@ -329,7 +329,7 @@ def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str
 def read_files(paths: Iterable[Path], cwd: Path | None = None) -> dict[str, bytes]:
     """Read every file of the registers that ``paths`` name, keyed by display path.
 
-    Symbolic links and files outside the register folders are never read (reliability.md R16);
+    Symbolic links and files outside the register folders are never read (docs/reliability.md R16);
     :func:`scan_files` also says which were left out and why.
     """
     return scan_files(paths, cwd)[0]

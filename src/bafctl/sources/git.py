@@ -4,7 +4,7 @@ The only module that imports GitPython (``git``). Commands that do not read git 
 import it: it costs 50-130 ms of start-up. A leaf: nothing of bafctl above
 :mod:`bafctl.errors`, :mod:`bafctl.escaping` and :mod:`bafctl.sources.layout`.
 
-Safety (reliability.md section C, docs/git-safety.md):
+Safety (docs/reliability.md section C, docs/git-safety.md):
 
 * A user's revision is checked (never empty, never starting with ``-``, no control
   characters), then resolved with ``git rev-parse --verify --quiet --end-of-options
@@ -22,7 +22,7 @@ Safety (reliability.md section C, docs/git-safety.md):
 * Paths at a revision come from ``git ls-tree -z`` and are decoded as the disk reader
   names files (``os.fsdecode``), never from user input.
 
-Speed (performance.md "Git"): files are listed with one ``git ls-tree -r -z``, history
+Speed (benchmarks/README.md): files are listed with one ``git ls-tree -r -z``, history
 with one ``git log --raw -z``, and blobs are read through GitPython's object database
 (one persistent ``git cat-file --batch``).
 """
@@ -345,7 +345,7 @@ class GitRepository:
     def tree(self, sha: str) -> dict[str, str]:
         """Every regular file at a commit: repository-relative path -> blob ID.
 
-        Symbolic links and submodules are left out (reliability.md R16).
+        Symbolic links and submodules are left out (docs/reliability.md R16).
         """
         out = self.git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", sha], what=f"listing {sha[:12]}")
         files: dict[str, str] = {}
