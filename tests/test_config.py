@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bafctl.checks import RULES
 from bafctl.checks._base import EXAMPLE_REGISTER, merge_example
 from bafctl.cli import app
-from bafctl.config import Config, FailOn, find_config, load_config, parse_config
+from bafctl.config import Config, FailOn, find_config
+from bafctl.config import load_config as load_config_with
+from bafctl.config import parse_config as parse_config_with
 from bafctl.errors import ConfigError
 from bafctl.findings import Level
+
+# The rule registry is passed in (configuration sits below the rules).
+parse_config = functools.partial(parse_config_with, rules=RULES)
+load_config = functools.partial(load_config_with, rules=RULES)
 
 
 def test_levels_options_as_of_and_fail_on() -> None:

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bafctl.cli import app
-from bafctl.errors import ExitCode
+from bafctl.errors import BrowserError, ExitCode
 from bafctl.loader import Workspace, load_paths, load_workspace
-from bafctl.render.pdf import BrowserError, browser_command, fix_pdf_dates, html_to_pdf
+from bafctl.render.pdf import browser_command, fix_pdf_dates, html_to_pdf
 from bafctl.render.report_docx import render_report_docx, stable_zip
 from bafctl.render.report_html import FONT_SIZES, layout_for, render_report_html
 from bafctl.report import (

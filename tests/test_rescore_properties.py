@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bafctl.errors import RescoreRefusedError
 from bafctl.loader import load_workspace
 from bafctl.models import Matrix
-from bafctl.rescore import RescoreRefusedError, RescoreRequest, plan_rescore
+from bafctl.rescore import RescoreRequest, plan_rescore
 from bafctl.scoring import ASSESSMENT_NAMES, band_for
 from bafctl.yamlio import resolve_plain
 from conftest import SCALE

@@ -13,7 +13,7 @@ import typer
 
 from bafctl import __version__
 from bafctl.commands import _support
-from bafctl.errors import ExitCode
+from bafctl.errors import ExitCode, OutputError
 
 #: Command modules, in the order `bafctl --help` lists them.
 COMMAND_MODULES = (
@@ -95,14 +95,14 @@ def main() -> None:
         code = 0
     try:
         _support.flush_stdout()
-    except _support.OutputError as exc:
+    except OutputError as exc:
         code = _output_failed(exc)
     raise SystemExit(code)
 
 
-def _output_failed(exc: OSError | _support.OutputError) -> int:
+def _output_failed(exc: OSError | OutputError) -> int:
     _support.silence_stdout()
-    reason = "" if isinstance(exc, _support.OutputError) else exc.strerror or str(exc)
+    reason = "" if isinstance(exc, OutputError) else exc.strerror or str(exc)
     message = f"cannot write the output: {reason}" if reason else str(exc)
     _support.err(f"bafctl: error: {message}")
     return int(ExitCode.USAGE)

@@ -75,12 +75,6 @@ class Config:
 _TOP_KEYS = ("as_of", "fail_on", "rules")
 
 
-def _rules() -> Mapping[str, Any]:
-    from bafctl.checks import RULES
-
-    return RULES
-
-
 def _suggest(value: str, known: list[str]) -> str:
     close = difflib.get_close_matches(value, known, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -121,17 +115,18 @@ def _as_of(value: Any, where: str) -> dt.date:
     raise ConfigError(f"{where}: as_of must be a date such as 2026-01-31, got {value!r}")
 
 
-def parse_config(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
+def parse_config(data: Mapping[str, Any], source: str = CONFIG_FILE, *, rules: Mapping[str, Any]) -> Config:
     """Validate a configuration table (what ``tomllib`` read) into a :class:`Config`.
 
     Args:
         data: The ``bafctl.toml`` document, or ``pyproject.toml``'s ``[tool.bafctl]``.
         source: Where it came from, for messages.
+        rules: The rule registry (``bafctl.checks.RULES``): rule ID -> module with
+            ``DEFAULT_LEVEL`` and ``OPTIONS``. Passed in, so configuration sits below the rules.
 
     Raises:
         ConfigError: An unknown key, rule or option, or a value of the wrong kind.
     """
-    rules = _rules()
     for key in data:
         if key not in _TOP_KEYS:
             raise ConfigError(
@@ -222,7 +217,7 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
+def load_config(start: Path | None = None, explicit: Path | None = None, *, rules: Mapping[str, Any]) -> Config:
     """Read the configuration that applies in ``start`` (or the ``explicit`` file).
 
     Returns the defaults (every rule at its default level) when there is no file.
@@ -240,5 +235,5 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     display = _display(path)
     if path.name == PYPROJECT_FILE:
         table = _pyproject_table(path)
-        return parse_config(table or {}, f"{display} [tool.bafctl]")
-    return parse_config(_read_toml(path), display)
+        return parse_config(table or {}, f"{display} [tool.bafctl]", rules=rules)
+    return parse_config(_read_toml(path), display, rules=rules)

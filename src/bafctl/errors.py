@@ -68,7 +68,7 @@ class BrowserError(BafctlError):
 
 
 class OutputError(BafctlError):
-    """Results could not be written (a full disk, a closed or broken stdout); no partial file is left."""
+    """The results cannot be written: a full disk, a broken pipe, a closed stdout."""
 
 
 class LockHeldError(BafctlError):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from bafctl.errors import BafctlError, ExitCode, RiskNotFoundError, UsageError, WriteRefusedError
+from bafctl.errors import RescoreRefusedError, RiskNotFoundError, UsageError, VerificationError
 from bafctl.escaping import terminal
 from bafctl.findings import Finding, Level
 from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, entry_cache, load_workspace
@@ -54,20 +54,6 @@ _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # no flow indicators, no leading indicator, no trailing space.
 _PLAIN_SAFE_TEXT = re.compile(r"[A-Za-z](?:[A-Za-z0-9 ()/+.'-]*[A-Za-z0-9).])?")
 _PREVIOUS_REASON = re.compile(r"([ ]+)" + re.escape(REASON_MARK) + r"\b.*")
-
-
-class RescoreRefusedError(WriteRefusedError):
-    """The file cannot be rescored safely as it stands; nothing was written (exit 1)."""
-
-    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
-        super().__init__(message)
-        self.findings = list(findings)
-
-
-class VerificationError(BafctlError):
-    """The edited text did not re-read as exactly the requested change (a bug); nothing written."""
-
-    exit_code = ExitCode.INTERNAL
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, BinaryIO, NoReturn, TextIO
 
 import typer
 
-from bafctl.errors import BafctlError, ExitCode
+from bafctl.errors import BafctlError, ExitCode, OutputError
 from bafctl.jsonout import dump_json
 
 __all__ = ["dump_json"]
@@ -60,12 +60,6 @@ def today(as_of: dt.date | None = None) -> dt.date:
         except ValueError:
             raise BafctlError(f"BAFCTL_TODAY={env!r} is not a date: write YYYY-MM-DD") from None
     return dt.date.today()
-
-
-class OutputError(BafctlError):
-    """The results cannot be written: a full disk, a closed pipe, a closed stdout (exit 2)."""
-
-    exit_code = ExitCode.USAGE
 
 
 def _output_failed(exc: BaseException | None) -> NoReturn:

@@ -154,11 +154,11 @@ def check(
     if no_cache:
         disable_cache()
     with handle_errors():
-        from bafctl.checks import rule_analysis, run_checks
+        from bafctl.checks import RULES, rule_analysis, run_checks
         from bafctl.config import FailOn, load_config
         from bafctl.findings import Level
 
-        config = load_config(Path.cwd(), config_file)
+        config = load_config(Path.cwd(), config_file, rules=RULES)
         day = today(as_of_date or config.as_of)
         # The rules run beside validation (in worker processes on a large cold load) and
         # their findings are cached per file, so a warm check never rebuilds a risk.

@@ -111,10 +111,11 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
     with handle_errors():
         require_stdout()  # it reports what it changed: refuse before changing anything
         from bafctl.atomic import replace_file
+        from bafctl.errors import RescoreRefusedError
         from bafctl.escaping import display_path, log_safe
         from bafctl.loader import read_files
         from bafctl.render.findings import line_for
-        from bafctl.rescore import FilePlan, RescoreRefusedError, RescoreRequest, plan_rescore, plan_rescore_all
+        from bafctl.rescore import FilePlan, RescoreRequest, plan_rescore, plan_rescore_all
 
         cwd = Path.cwd()
         files = read_files(paths, cwd)

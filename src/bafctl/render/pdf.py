@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bafctl.errors import BafctlError
+from bafctl.errors import BrowserError
 
 #: Names tried on PATH, in order, when ``BAFCTL_CHROMIUM`` is not set.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -34,10 +34,6 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 PRINT_TIMEOUT = 180
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
-
-
-class BrowserError(BafctlError):
-    """No headless Chromium to print with, or it failed to print."""
 
 
 def find_browser() -> str | None:
