@@ -199,6 +199,19 @@ def stdout_console(*, stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=False)
 
 
+def warn_cache_refusals() -> None:
+    """One warning for each cache folder bypassed in this run (unsafe owner or mode).
+
+    The cache never prints; it records why it refused a folder, and the CLI says so once,
+    as ssh does for a loose key file. Nothing is imported when no cache was used.
+    """
+    cache = sys.modules.get("bafctl.cache")
+    if cache is None:
+        return
+    while (reason := cache.take_refusal()) is not None:
+        err(f"bafctl: warning: {reason}")
+
+
 @contextmanager
 def handle_errors() -> Iterator[None]:
     """Map exceptions to exit codes: expected errors get one line; bugs exit 3.
@@ -211,6 +224,7 @@ def handle_errors() -> Iterator[None]:
         try:
             yield
         finally:
+            warn_cache_refusals()
             flush_stdout()
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
