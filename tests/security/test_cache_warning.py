@@ -39,6 +39,7 @@ def test_a_private_cache_folder_gives_no_warning(tmp_path: Path, monkeypatch: py
     """The warning is for unsafe folders only: a normal run stays quiet on stderr."""
     monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("BAFCTL_TODAY", "2026-01-31")
+    monkeypatch.delenv("BAFCTL_NO_CACHE", raising=False)  # `--no-cache` in an earlier test sets it
     result = CliRunner().invoke(app, ["check", str(REGISTERS)])
     assert "warning: cache" not in result.stderr
     assert (tmp_path / "cache").is_dir()
