@@ -14,12 +14,11 @@ from typer.testing import CliRunner
 
 from bafctl import rescore as core
 from bafctl.cli import app
-from bafctl.errors import ExitCode, RiskNotFoundError, UsageError
+from bafctl.errors import ExitCode, RescoreRefusedError, RiskNotFoundError, UsageError
 from bafctl.findings import Level
 from bafctl.loader import load_workspace, read_files
 from bafctl.rescore import (
     Edit,
-    RescoreRefusedError,
     RescoreRequest,
     plan_rescore,
     plan_rescore_all,
