@@ -6,10 +6,10 @@ the source of the package, Python and pydantic-core versions) and a caller-given
 ``"register"``; a risk's validation with the digest of the register.yaml it was checked
 against (its references to themes, committees and roles); a risk's rule findings with
 that digest, the as-of date, the levels and the options. A risk file's entry is shared
-by every git revision holding the same bytes and settings (issue 7: ``history`` and
+by every git revision holding the same bytes and settings (``history`` and
 ``diff`` parse each distinct blob once).
 
-Safety, in order of importance (issue 11):
+Safety, in order of importance (SECURITY.md):
 
 * **Plain data only.** Values are stored as JSON (Python's C-accelerated ``json``) and
   pydantic models as their own JSON, restored by validating it again: nothing read back
@@ -504,7 +504,7 @@ class LazyModel:
 
     A cached risk restores in about 0.1 ms, and most commands over a large register need
     only a few models: ``check`` reads cached rule findings, ``diff`` compares the risks
-    whose files changed, ``rescore`` edits one. The rest stay bytes (issue 7: warm
+    whose files changed, ``rescore`` edits one. The rest stay bytes (warm
     ``check`` and ``diff`` of 5,000 risks, and their memory). Pickled only to cross a
     worker process's pipe (in memory), as the model's JSON.
     """

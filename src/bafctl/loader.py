@@ -445,7 +445,7 @@ def _message_for(  # noqa: PLR0911
 #: Model validators (models.py) report on a whole mapping; these say which key of it
 #: the finding belongs to, so it is positioned on the value the author must change.
 _VALIDATOR_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("stored score", ("score",)),  # domain.md V02
+    ("stored score", ("score",)),  # docs/domain.md V02
     ("tolerance override needs", ("tolerance",)),
     ("`reason` is only for", ("reason",)),
     ("merged risk needs", ("status",)),
@@ -565,7 +565,7 @@ class RiskAnalysis:
     ``bafctl check`` passes its quality rules here (:func:`bafctl.checks.rule_analysis`):
     they run in the worker that validated the risk, and their findings are cached under
     ``key`` (the date, the levels and options), so a warm check restores neither the
-    risk's model nor its positions (issue 7).
+    risk's model nor its positions.
     """
 
     key: str
@@ -688,7 +688,7 @@ def _workers(jobs: int) -> int:
 def _run_jobs(
     jobs: dict[str, _Job], settings_by_folder: _SettingsByFolder, analysis: RiskAnalysis | None
 ) -> dict[str, tuple[_Validated | None, tuple[Finding, ...] | None]]:
-    """Run every job, in worker processes when there are many (issue 7).
+    """Run every job, in worker processes when there are many.
 
     A job parses and validates a file, or (on a new day, or with other rule options)
     runs the rules over a cached risk: both are worth spreading over the cores.
@@ -719,7 +719,7 @@ def load_workspace(
 ) -> Workspace:
     """Validate every register in ``files`` (POSIX path -> bytes) and check references.
 
-    Pure apart from the optional ``cache`` of validated files (issue 7): no file system,
+    Pure apart from the optional ``cache`` of validated files: no file system,
     no git. Returns every finding, not just the first. With or without the cache the
     result is the same (tested on the whole bad-input corpus). ``analysis`` adds
     per-risk findings (the quality rules), computed and cached beside validation and
@@ -958,7 +958,7 @@ def load_paths(
     """
     files, findings = scan_files(paths, cwd)
     # Loading builds many long-lived objects and no cycles: the cyclic garbage collector
-    # would only rescan them over and over (20-30 % of a large load, performance.md).
+    # would only rescan them over and over (20-30 % of a large load, benchmarks/README.md).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -983,7 +983,7 @@ def _load_files(
 
 
 # ---------------------------------------------------------------------------
-# Integrity: IDs and references (domain.md V03-V05, V20, V24)
+# Integrity: IDs and references (docs/domain.md V03-V05, V20, V24)
 # ---------------------------------------------------------------------------
 
 
@@ -1079,7 +1079,7 @@ class RiskFacts:
     """What is read of every risk of a large register, kept apart from its model.
 
     Cached with the validated file, so duplicate IDs and references between risks are
-    checked, and ``diff`` passes over unchanged files, without restoring a model (issue 7).
+    checked, and ``diff`` passes over unchanged files, without restoring a model.
     """
 
     id_position: tuple[int, int]
