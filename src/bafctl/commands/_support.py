@@ -205,11 +205,17 @@ def warn_cache_refusals() -> None:
     The cache never prints; it records why it refused a folder, and the CLI says so once,
     as ssh does for a loose key file. Nothing is imported when no cache was used.
     """
-    cache = sys.modules.get("bafctl.cache")
-    if cache is None:
-        return
-    while (reason := cache.take_refusal()) is not None:
+    for reason in _cache_refusals():
         err(f"bafctl: warning: {reason}")
+
+
+def _cache_refusals() -> list[str]:
+    # The cache records refusals per process; taking them empties the record.
+    cache = sys.modules.get("bafctl.cache")
+    reasons: list[str] = []
+    while cache is not None and (reason := cache.take_refusal()) is not None:
+        reasons.append(reason)
+    return reasons
 
 
 @contextmanager
@@ -220,6 +226,7 @@ def handle_errors() -> Iterator[None]:
     found only when the last results are written is still one line and exit 2 (never
     a traceback at exit).
     """
+    _cache_refusals()  # an earlier command in this process (a test, a library caller) is not this run
     try:
         try:
             yield
