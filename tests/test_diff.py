@@ -420,3 +420,27 @@ def test_text_report_names_every_change() -> None:
     ]
     assert "  current 4x3=12 → 4x4=16 ↑, band High → Extreme, now above tolerance 12\n" in text
     assert "[-research and innovation-]{+research, innovation and professional learning+}" in text
+
+
+MOVED_TO_DIFF_TYPES = (
+    "ASSESSMENTS",
+    "ActionChange",
+    "Cxl",
+    "FieldChange",
+    "ItemChange",
+    "NotCompared",
+    "RegisterChange",
+    "RiskChange",
+    "RiskSnapshot",
+    "ScoreChange",
+    "WordSpan",
+    "WorkspaceDiff",
+)
+
+
+def test_the_value_types_are_the_same_objects_from_either_module() -> None:
+    """issue 12: the types moved to bafctl.diff_types; bafctl.diff still hands out the same ones."""
+    import bafctl.diff
+    import bafctl.diff_types
+
+    assert [n for n in MOVED_TO_DIFF_TYPES if getattr(bafctl.diff, n) is not getattr(bafctl.diff_types, n)] == []
