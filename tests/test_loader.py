@@ -6,6 +6,7 @@ coercion fails CI), R8 (messages and hints), R16 (file discovery never follows l
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -480,3 +481,27 @@ def test_files_outside_a_register_are_findings() -> None:
             hint="move the risk file into a register folder, or run `bafctl init`",
         )
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+def test_the_caller_s_garbage_collector_is_left_as_it_was(enabled: bool, tmp_path: Path) -> None:
+    """The loader pauses the collector while it loads and gives it back exactly as it was."""
+    files = {"reg/register.yaml": REGISTER, "reg/risk.yaml": VALID.encode("utf-8")}
+    was = gc.isenabled()
+    try:
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
+        assert load_workspace(files).registers
+        assert gc.isenabled() is enabled
+        assert load_paths([MULTI], tmp_path, use_cache=False).registers
+        assert gc.isenabled() is enabled
+        with pytest.raises(RegisterNotFoundError):
+            load_paths([tmp_path / "missing"], tmp_path, use_cache=False)
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()

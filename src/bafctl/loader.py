@@ -5,28 +5,36 @@ code reads the working tree (:func:`bafctl.sources.disk.read_files`, also import
 and git blobs (``bafctl.history``).
 Every problem becomes a :class:`~bafctl.findings.Finding` with ``path:line:col``; a
 file that fails is left out of the workspace, the others still load.
+
+This module plans a load, caches its results and puts the workspace together; the work is
+done in :mod:`bafctl.load`: validation (:mod:`~bafctl.load.validate`), integrity across
+files (:mod:`~bafctl.load.integrity`), worker processes and the garbage collector
+(:mod:`~bafctl.load.jobs`), positions and lazy models (:mod:`~bafctl.load.positions`).
+Every name other modules import from here still is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
-import gc
 import os
-import re
-import threading
-import types
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bafctl.cache import LazyModel, ValidationCache, content_digest, register_codec, register_model
 from bafctl.findings import Finding, Level
-from bafctl.models import Gap, RegisterSettings, Risk
+from bafctl.load.integrity import RiskFacts as RiskFacts  # noqa: PLC0414 - re-exported
+from bafctl.load.integrity import check_links as _check_links
+from bafctl.load.integrity import check_settings, facts_of, settings_references
+from bafctl.load.jobs import Job, SettingsByFolder, collector_paused, run_jobs, workers_for
+from bafctl.load.jobs import RiskAnalysis as RiskAnalysis  # noqa: PLC0414 - re-exported
+from bafctl.load.positions import LoadedRegister as LoadedRegister  # noqa: PLC0414 - re-exported
+from bafctl.load.positions import LoadedRisk as LoadedRisk  # noqa: PLC0414 - re-exported
+from bafctl.load.positions import SourceFromText as SourceFromText  # noqa: PLC0414 - re-exported
+from bafctl.load.validate import _Validated, risk_id_of, validate, yaml_findings
+from bafctl.models import RegisterSettings, Risk
 from bafctl.sources.disk import (
     discover_register_roots as discover_register_roots,  # noqa: PLC0414 - re-exported: it used to live here
 )
@@ -37,99 +45,10 @@ from bafctl.sources.layout import REGISTER_FILE as REGISTER_FILE  # noqa: PLC041
 from bafctl.sources.layout import SKIPPED_DIRS as SKIPPED_DIRS  # noqa: PLC0414 - re-exported
 from bafctl.sources.layout import YAML_SUFFIXES as YAML_SUFFIXES  # noqa: PLC0414 - re-exported
 from bafctl.sources.layout import owners, register_folders
-from bafctl.yamlio import ParsedYaml, SourceMap, Span, parse_yaml, value_at
+from bafctl.yamlio import ParsedYaml, parse_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class LoadedRisk:
-    """A validated risk with where it came from.
-
-    The model may still be encoded (its JSON, from the cache or a worker process):
-    :attr:`risk` restores it on first read, so commands that read few risks of a large register
-    (``check`` with cached rule findings, ``diff``, ``rescore``) never restore the rest.
-    """
-
-    __slots__ = ("_facts", "_model", "_packed", "analysis", "content", "path", "register_id", "risk_id", "source")
-
-    def __init__(
-        self,
-        path: str,
-        risk: Risk | LazyModel,
-        source: SourceMap,
-        register_id: str,
-        *,
-        risk_id: str | None = None,
-        facts: RiskFacts | None = None,
-        content: bytes | None = None,
-        analysis: tuple[str, list[Finding]] | None = None,
-    ) -> None:
-        self.path = path
-        self._model: Risk | None = risk if isinstance(risk, Risk) else None
-        self._packed: LazyModel | None = None if isinstance(risk, Risk) else risk
-        self.source = source
-        self.register_id = register_id
-        #: The risk's ID (the model's, without restoring it).
-        self.risk_id: str = risk_id if risk_id is not None else self.risk.id
-        self._facts = facts
-        #: SHA-256 of the file's bytes: equal contents, equal risks (``diff``).
-        self.content = content
-        #: (analysis key, findings) computed by the loader (:class:`RiskAnalysis`).
-        self.analysis = analysis
-
-    @property
-    def risk(self) -> Risk:
-        """The validated model (restored on first read, then kept)."""
-        model = self._model
-        if model is None:
-            assert self._packed is not None
-            model = self._model = self._packed.peek()
-        return model
-
-    @property
-    def facts(self) -> RiskFacts:
-        """What the checks across risks and ``diff`` read without restoring the model."""
-        if self._facts is None:
-            # Worked out on first read: a risk built from a model alone (a public report's
-            # copy) would otherwise re-parse its file for positions nobody reads.
-            self._facts = _facts_of(self.risk, self.source)
-        return self._facts
-
-    @property
-    def model_in_memory(self) -> bool:
-        """True once the model has been read (or when it was never packed)."""
-        return self._model is not None
-
-    def release_model(self) -> None:
-        """Forget the model read from its packed form; the next read restores it again.
-
-        A report of 5,000 risks holds every model while it builds its pages (about
-        40 KB a risk), then needs none of them to write its HTML.
-        """
-        if self._packed is not None:
-            self._model = None
-
-    def __repr__(self) -> str:
-        return f"LoadedRisk({self.path!r}, {self.risk_id!r}, register {self.register_id!r})"
-
-
-@dataclass
-class LoadedRegister:
-    """A validated ``register.yaml`` and the risks that loaded cleanly."""
-
-    root: str
-    settings: RegisterSettings
-    settings_path: str
-    source: SourceMap
-    risks: list[LoadedRisk] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        """The register's ID (``register.id``)."""
-        return self.settings.info.id
 
 
 class ParsedFiles(Mapping[str, ParsedYaml]):
@@ -158,54 +77,6 @@ class ParsedFiles(Mapping[str, ParsedYaml]):
         return len(self._data)
 
 
-class SourceFromText(SourceMap):
-    """A file's positions, rebuilt on first use by parsing its bytes again.
-
-    The bytes are always at hand when a file loads, and :func:`parse_yaml` gives the same
-    positions for the same bytes. Carrying positions instead (encoding about 900 spans in
-    the worker, storing them in the cache) cost 0.4 ms and 5 KB a risk; parsing again
-    costs about 1 ms, and only for the few risks whose findings need a position.
-    """
-
-    def __init__(self, data: bytes) -> None:
-        # No super().__init__(): ``values`` and ``keys`` are properties here.
-        self._data = data
-        self._source: SourceMap | None = None
-
-    def _parsed(self) -> SourceMap:
-        if self._source is None:
-            self._source = parse_yaml(self._data).source
-        return self._source
-
-    @property
-    def values(self) -> dict[tuple[str | int, ...], Span]:
-        """Positions of values by path."""
-        return self._parsed().values
-
-    @values.setter
-    def values(self, spans: dict[tuple[str | int, ...], Span]) -> None:
-        self._parsed().values = spans
-
-    @property
-    def keys(self) -> dict[tuple[str | int, ...], Span]:
-        """Positions of keys by path."""
-        return self._parsed().keys
-
-    @keys.setter
-    def keys(self, spans: dict[tuple[str | int, ...], Span]) -> None:
-        self._parsed().keys = spans
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, SourceMap):
-            return (self.values, self.keys) == (other.values, other.keys)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it stands for
-
-    def __repr__(self) -> str:
-        return f"SourceFromText({len(self._data)} bytes, {'parsed' if self._source else 'not parsed'})"
-
-
 class ValidationStore(Protocol):
     """Where validated files are cached (:class:`bafctl.cache.ValidationCache` or a pack)."""
 
@@ -214,20 +85,6 @@ class ValidationStore(Protocol):
     def put(
         self, data: bytes, context: str, value: Any, *, digest: bytes | None = None
     ) -> None: ...  # pragma: no cover - protocol
-
-
-@dataclass(frozen=True)
-class _Validated:
-    """What the cache keeps for one file: independent of its path."""
-
-    risk_id: str | None
-    model: Any
-    """RegisterSettings, a Risk, a :class:`~bafctl.cache.LazyModel` of one, or None when invalid."""
-    source: SourceMap | None
-    """None once cached or sent from a worker: rebuilt from the bytes (:class:`SourceFromText`)."""
-    findings: tuple[Finding, ...]
-    parsed_ok: bool
-    facts: RiskFacts | None = None
 
 
 @dataclass
@@ -260,296 +117,6 @@ class Workspace:
 
 
 # ---------------------------------------------------------------------------
-# Validation: pydantic errors to positioned findings
-# ---------------------------------------------------------------------------
-
-
-def _branches(annotation: Any) -> list[Any]:
-    """The types an annotation allows, through ``Annotated``, ``Optional`` and unions."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _branches(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        return [b for arg in get_args(annotation) for b in _branches(arg)]
-    return [annotation]
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _field_keys(model: type[BaseModel]) -> dict[str, Any]:
-    """A model's keys as written in YAML (aliases where set) and their annotations."""
-    return {info.alias or name: info.annotation for name, info in model.model_fields.items()}
-
-
-def _models_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[type[BaseModel]]:
-    """The models that can describe the mapping at ``path`` of a document of ``model``."""
-    current: list[Any] = [model]
-    for part in path:
-        following: list[Any] = []
-        for annotation in current:
-            for branch in _branches(annotation):
-                if isinstance(part, int) and get_origin(branch) is list:
-                    following.append(get_args(branch)[0])
-                elif isinstance(part, str) and _is_model(branch):
-                    keys = _field_keys(branch)
-                    if part in keys:
-                        following.append(keys[part])
-        current = following
-    return [b for annotation in current for b in _branches(annotation) if _is_model(b)]
-
-
-def _child_models(annotation: Any) -> list[type[BaseModel]]:
-    """Models held by a field directly or as list items."""
-    found: list[type[BaseModel]] = []
-    for branch in _branches(annotation):
-        if _is_model(branch):
-            found.append(branch)
-        elif get_origin(branch) is list:
-            found += [b for b in _branches(get_args(branch)[0]) if _is_model(b)]
-    return found
-
-
-def _unknown_key_hint(model: type[BaseModel], where: tuple[str | int, ...], key: str) -> str:
-    """Suggest the key meant (a typo), or where the key belongs (an indentation slip)."""
-    here = _models_at(model, where)
-    keys = sorted({k for m in here for k in _field_keys(m)})
-    close = difflib.get_close_matches(key, keys, n=1)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    inside = sorted(
-        {
-            field_key
-            for m in here
-            for field_key, annotation in _field_keys(m).items()
-            if any(key in _field_keys(child) for child in _child_models(annotation))
-        }
-    )
-    if inside:
-        names = ", ".join(f"`{k}`" for k in inside[:-1]) + (" or " if len(inside) > 1 else "") + f"`{inside[-1]}`"
-        return f"`{key}` goes inside {names}: check its indentation"
-    strs = [i for i, part in enumerate(where) if isinstance(part, str)]
-    if strs and any(key in _field_keys(m) for m in _models_at(model, where[: strs[-1]])):
-        return f"`{key}` belongs one level up, beside `{where[strs[-1]]}`: check its indentation"
-    return "check the spelling, or the indentation (docs/format.md lists every key)"
-
-
-def _describe(value: Any, written: str | None = None) -> str:
-    """A value as the author will recognise it: numbers and booleans as written."""
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return f"{written or str(value).lower()} (true/false)"
-    if isinstance(value, (int, float)):
-        return f"the number {written or repr(value)}"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text {shown!r}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-_DMY = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\s*")
-_YMD = re.compile(r"\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})\s*")
-
-
-def _date_hint(value: Any) -> str:
-    if isinstance(value, str):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            # A plain ISO date is read as a date: as text, it was quoted.
-            return "remove the quotes around the date"
-        match = _YMD.fullmatch(value)
-        if match:
-            year, month, day = (int(g) for g in match.groups())
-        else:
-            match = _DMY.fullmatch(value)
-            if match:
-                # NHS papers write dates day first (15/01/2026), never month first.
-                day, month, year = (int(g) for g in match.groups())
-                year = year + 2000 if year < 100 else year
-        if match:
-            try:
-                return f"write {dt.date(year, month, day).isoformat()} (YYYY-MM-DD, unquoted)"
-            except ValueError:
-                return "write dates as YYYY-MM-DD, e.g. 2026-01-15, and check the day and month"
-    return "write dates as YYYY-MM-DD, e.g. 2026-01-15"
-
-
-_COMMENT_HINT = "everything after ' #' is a comment: put the whole value in double quotes"
-
-
-def _number_hint(value: Any, span: Span | None) -> str | None:
-    if span is not None and span.style == "empty-before-comment":
-        return _COMMENT_HINT
-    if isinstance(value, str):
-        if value.strip().isascii() and value.strip().isdigit():
-            return "remove the quotes"
-        if any(ch.isdigit() and not ch.isascii() for ch in value):
-            return "retype the digits: these are full-width or other non-ASCII digits"
-        return "write a number"
-    if isinstance(value, bool):
-        return "write a number"
-    if isinstance(value, float):
-        return "write a whole number, e.g. 3"
-    return None
-
-
-def _message_for(  # noqa: PLR0911
-    error: Mapping[str, Any], field_name: str, span: Span | None, written: str | None
-) -> tuple[str, str | None]:
-    kind = error["type"]
-    value = error.get("input")
-    empty_comment = span is not None and span.style == "empty-before-comment"
-    got = _describe(value, written)
-    if kind == "missing":
-        return f"missing required key `{field_name}`", None
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {got}", _number_hint(value, span)
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return f"must be a date, got {got}", _date_hint(value)
-    if kind == "string_type":
-        return f"must be text, got {got}", _COMMENT_HINT if empty_comment else "put the value in double quotes"
-    if kind == "bool_type":
-        return f"must be true or false, got {got}", "write true or false"
-    if kind in ("enum", "literal_error"):
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"must be one of {expected}, got {got}", None
-    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
-        return f"{error['msg'].lower().replace('input should be', 'must be')}, got {written or repr(value)}", None
-    if kind == "string_pattern_mismatch":
-        return (
-            f"is not a valid ID: {got}",
-            "use letters, digits, '.', '_' and '-' only (no spaces), at most 40 characters",
-        )
-    if kind == "string_too_short":
-        return "must not be empty", _COMMENT_HINT if empty_comment else None
-    if kind == "string_too_long":
-        return f"is too long ({len(str(value))} characters)", "shorten it or split it into items"
-    if kind in ("too_short", "too_long"):
-        return f"{error['msg'].lower()}", None
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"must be a mapping of keys, got {got}", "write `key: value` lines, indented"
-    if kind == "list_type":
-        return f"must be a list, got {got}", "write each item on its own line starting with '- '"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, "), None
-    return f"{error['msg']}", None
-
-
-#: Model validators (models.py) report on a whole mapping; these say which key of it
-#: the finding belongs to, so it is positioned on the value the author must change.
-_VALIDATOR_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("stored score", ("score",)),  # docs/domain.md V02
-    ("tolerance override needs", ("tolerance",)),
-    ("`reason` is only for", ("reason",)),
-    ("merged risk needs", ("status",)),
-    ("`merged_into` is only for", ("merged_into", "status")),
-    ("keyword ", ("keyword",)),
-    ("`completed` is set", ("completed", "status")),
-    ("falls in", ("bands",)),
-    ("band ", ("bands",)),
-)
-
-
-def _validator_key(message: str, mapping: Any) -> str | None:
-    if not isinstance(mapping, dict):
-        return None
-    for needle, keys in _VALIDATOR_KEYS:
-        if needle in message:
-            return next((k for k in keys if k in mapping), None)
-    return next((k for k in re.findall(r"`([a-z_]+)`", message) if k in mapping), None)
-
-
-def _validate(
-    model: type[ModelT], parsed: ParsedYaml, path: str, risk_id: str | None
-) -> tuple[ModelT | None, list[Finding]]:
-    try:
-        return model.model_validate(parsed.value), []
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-    findings: list[Finding] = []
-    seen: set[tuple[int, int]] = set()
-    source = parsed.source
-    for error in errors:
-        kind = error["type"]
-        loc: tuple[str | int, ...] = tuple(error["loc"])
-        located: list[str | int] = []
-        tags: list[str] = []
-        missing: str | None = None
-        for index, part in enumerate(loc):
-            candidate = (*located, part)
-            if candidate in source.values or candidate in source.keys:
-                located.append(part)
-            elif index == len(loc) - 1 and kind == "missing":
-                missing = str(part)
-            else:
-                tags.append(str(part))
-        if tags:
-            # A union such as `text | Gap`: report only the branch matching what the
-            # author wrote (a mapping is a Gap; anything else was meant as text).
-            wrote_mapping = isinstance(value_at(parsed.value, tuple(located)), dict)
-            if wrote_mapping != tags[0][:1].isupper():
-                continue
-        if kind == "value_error":
-            key = _validator_key(str(error["msg"]), value_at(parsed.value, tuple(located)))
-            if key is not None:
-                located.append(key)
-        where = tuple(located)
-        line, col = source.locate(where, key=kind == "extra_forbidden")
-        if (line, col) in seen and kind not in ("missing", "extra_forbidden"):
-            continue
-        seen.add((line, col))
-        named = [*located, missing] if missing else located
-        field_name = next((str(p) for p in reversed(named) if isinstance(p, str)), "value")
-        span = source.values.get(where)
-        if kind == "extra_forbidden":
-            message = f"unknown key `{field_name}`"
-            hint: str | None = _unknown_key_hint(model, where[:-1], field_name)
-        else:
-            written = None
-            if span is not None and span.style is None and not isinstance(error.get("input"), str):
-                written = parsed.text[span.start : span.end] or None
-            message, hint = _message_for(error, field_name, span, written)
-        shown = located[:-1] if kind == "extra_forbidden" else located
-        dotted = ".".join(str(p) for p in shown) or "(file)"
-        findings.append(Finding(path, line, col, "schema", f"{dotted}: {message}", Level.ERROR, risk_id, hint))
-    return None, findings
-
-
-def _yaml_findings(parsed: ParsedYaml, path: str, risk_id: str | None) -> list[Finding]:
-    findings = [Finding(path, p.line, p.col, p.rule, p.message, Level.ERROR, risk_id, p.hint) for p in parsed.problems]
-    findings += [
-        Finding(path, w.line, w.col, w.rule, w.message, Level.WARNING, risk_id, w.hint) for w in parsed.warnings
-    ]
-    return findings
-
-
-_ID_LINE = re.compile(r"^id:[ ]*([A-Za-z0-9][A-Za-z0-9._-]{0,39})[ ]*$", re.MULTILINE)
-
-
-def _risk_id_of(parsed: ParsedYaml) -> str | None:
-    """The risk's ID as written, to name it in messages even when the file is broken.
-
-    From the parsed value, else from what was parsed before the first problem, else
-    (the text failed its pre-checks) from a top-level ``id:`` line.
-    """
-    value = parsed.value if parsed.value is not None else parsed.partial
-    if isinstance(value, dict):
-        raw = value.get("id")
-        if isinstance(raw, str) and 0 < len(raw) <= 40 and raw.isprintable():
-            return raw
-        return None
-    match = _ID_LINE.search(parsed.text) if value is None else None
-    return match.group(1) if match else None
-
-
-# ---------------------------------------------------------------------------
 # The workspace
 # ---------------------------------------------------------------------------
 
@@ -558,42 +125,13 @@ def _risk_id_of(parsed: ParsedYaml) -> str | None:
 PARALLEL_MIN_FILES = 200
 
 
-@dataclass(frozen=True)
-class RiskAnalysis:
-    """Per-risk findings computed alongside validation, and cached beside it.
+def _workers(jobs: int) -> int:
+    """Worker processes for a cold load (:func:`bafctl.load.jobs.workers_for`).
 
-    ``bafctl check`` passes its quality rules here (:func:`bafctl.checks.rule_analysis`):
-    they run in the worker that validated the risk, and their findings are cached under
-    ``key`` (the date, the levels and options), so a warm check restores neither the
-    risk's model nor its positions.
+    Below :data:`PARALLEL_MIN_FILES` files to parse, starting workers costs more than it
+    saves; on a busy machine set ``BAFCTL_WORKERS=1``. Figures: benchmarks/README.md.
     """
-
-    key: str
-    """Everything besides the risk file and its register's settings the findings depend on."""
-    run: Callable[[RegisterSettings, LoadedRisk], tuple[Finding, ...]]
-    """The findings for one risk of a valid register, path-free (the loader sets paths)."""
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One risk file to validate, or to analyse: what the worker needs, path-free."""
-
-    data: bytes
-    digest: bytes
-    folder: str
-    """Its register folder, whose settings the job is validated against."""
-    need_analysis: bool
-    cached: _Validated | None = None
-    """Already validated (from the cache): only the analysis is missing."""
-
-
-#: Each register folder's settings (None when its register.yaml is invalid) and digest.
-_SettingsByFolder = dict[str, tuple[RegisterSettings | None, str]]
-
-#: What worker processes inherit when they fork (rather than receive it with every job):
-#: set only while a pool runs, under :data:`_FORK_LOCK` (loads in several threads).
-_FORK_STATE: list[tuple[_SettingsByFolder, RiskAnalysis | None]] = []
-_FORK_LOCK = threading.Lock()
+    return workers_for(jobs, PARALLEL_MIN_FILES)
 
 
 def _settings_context(settings_digest: str) -> str:
@@ -609,13 +147,13 @@ def _analysis_context(settings_digest: str, analysis: RiskAnalysis) -> str:
 def _compute_settings(data: bytes) -> _Validated:
     """Parse and validate a register.yaml, path-free."""
     parsed = parse_yaml(data)
-    findings = _yaml_findings(parsed, "", None)
+    findings = yaml_findings(parsed, "", None)
     validated: Any = None
     if parsed.ok:
-        validated, errors = _validate(RegisterSettings, parsed, "", None)
+        validated, errors = validate(RegisterSettings, parsed, "", None)
         findings += errors
         if isinstance(validated, RegisterSettings):
-            findings += _check_settings(validated, parsed.source, "")
+            findings += check_settings(validated, parsed.source, "")
     return _Validated(None, validated, parsed.source, tuple(findings), parsed.ok)
 
 
@@ -624,94 +162,18 @@ def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
     parsed = parse_yaml(data)
     # The parse is not kept: it holds the whole value tree and text (about 100 KB a
     # risk); the few commands that need one (rescore, diff) parse that file again.
-    risk_id = _risk_id_of(parsed)
-    findings = _yaml_findings(parsed, "", risk_id)
+    risk_id = risk_id_of(parsed)
+    findings = yaml_findings(parsed, "", risk_id)
     model: Risk | None = None
     facts: RiskFacts | None = None
     if parsed.ok:
-        model, errors = _validate(Risk, parsed, "", risk_id)
+        model, errors = validate(Risk, parsed, "", risk_id)
         findings += errors
         if model is not None:
-            facts = _facts_of(model, parsed.source)
+            facts = facts_of(model, parsed.source)
             if settings is not None:
-                findings += _settings_references(settings, model, parsed.source, "")
+                findings += settings_references(settings, model, parsed.source, "")
     return _Validated(risk_id, model, parsed.source, tuple(findings), parsed.ok, facts)
-
-
-def _run_job(
-    job: _Job, settings_by_folder: _SettingsByFolder, risk_analysis: RiskAnalysis | None
-) -> tuple[_Validated, tuple[Finding, ...] | None]:
-    settings, _digest = settings_by_folder[job.folder]
-    result = job.cached if job.cached is not None else _compute_risk(job.data, settings)
-    analysis: tuple[Finding, ...] | None = None
-    if job.need_analysis and risk_analysis is not None and settings is not None and result.model is not None:
-        # A cached model is read for the rules and not kept: the workspace keeps it packed.
-        model = result.model.peek() if isinstance(result.model, LazyModel) else result.model
-        source = result.source or SourceFromText(job.data)
-        lr = LoadedRisk("", model, source, settings.info.id, risk_id=result.risk_id, facts=result.facts)
-        analysis = risk_analysis.run(settings, lr)
-    # Positions are not kept (about 70 KB a risk): the loader rebuilds them from the
-    # bytes for the few risks whose findings need one (SourceFromText).
-    return dataclasses.replace(result, source=None), analysis
-
-
-def _run_job_packed(job: _Job) -> tuple[_Validated | None, tuple[Finding, ...] | None]:
-    """:func:`_run_job` in a worker process: model and positions packed to cross the pipe.
-
-    The parent receives the model's JSON (written here, in parallel, and cached as it is)
-    and restores a model only if it reads it, so a 5,000-risk check holds about 7 KB a
-    risk rather than a live model of about 150 KB.
-    """
-    result, analysis = _run_job(job, *_FORK_STATE[0])
-    if job.cached is not None:
-        return None, analysis  # the parent has the validated risk already
-    model = None if result.model is None else LazyModel.of(result.model)
-    return dataclasses.replace(result, model=model), analysis
-
-
-def _workers(jobs: int) -> int:
-    """Worker processes for a cold load: one per core, or ``$BAFCTL_WORKERS``.
-
-    Below :data:`PARALLEL_MIN_FILES` files to parse, starting workers costs more than it
-    saves; on a busy machine set ``BAFCTL_WORKERS=1``. Figures: benchmarks/README.md.
-    """
-    try:
-        wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
-    except ValueError:
-        wanted = 0
-    if jobs < PARALLEL_MIN_FILES or wanted == 1:
-        return 1
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(wanted or available, available, 8))
-
-
-def _run_jobs(
-    jobs: dict[str, _Job], settings_by_folder: _SettingsByFolder, analysis: RiskAnalysis | None
-) -> dict[str, tuple[_Validated | None, tuple[Finding, ...] | None]]:
-    """Run every job, in worker processes when there are many.
-
-    A job parses and validates a file, or (on a new day, or with other rule options)
-    runs the rules over a cached risk: both are worth spreading over the cores.
-    """
-    paths = list(jobs)
-    if _workers(len(paths)) == 1:
-        return {path: _run_job(jobs[path], settings_by_folder, analysis) for path in paths}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Models build their validators on first use (models.py, defer_build): build the
-    # risk's once here, not once in every worker.
-    Risk.model_rebuild()
-    context = multiprocessing.get_context("fork")
-    with _FORK_LOCK:
-        # fork: workers start with bafctl imported and inherit the settings and analysis.
-        _FORK_STATE[:] = [(settings_by_folder, analysis)]
-        try:
-            with ProcessPoolExecutor(_workers(len(paths)), mp_context=context) as pool:
-                results = pool.map(_run_job_packed, [jobs[p] for p in paths], chunksize=32)
-                return dict(zip(paths, results, strict=True))
-        finally:
-            _FORK_STATE.clear()
 
 
 def load_workspace(
@@ -728,10 +190,12 @@ def load_workspace(
     register_dirs = register_folders(files)
     risk_files, findings = _risk_files_by_register(files, register_dirs)
     # Register settings first: every risk is validated against its register's.
-    settings_by_folder: _SettingsByFolder = {}
+    settings_by_folder: SettingsByFolder = {}
     registers = _load_settings(files, register_dirs, cache, findings, settings_by_folder)
     jobs, cached, analyses = _plan(files, risk_files, cache, analysis, settings_by_folder)
-    computed = _run_jobs(jobs, settings_by_folder, analysis)
+    # The validation and the number of workers are this module's, read at each call: the
+    # worker processes fork with whatever stands here (tests/test_cache_integration.py).
+    computed = run_jobs(jobs, settings_by_folder, analysis, compute=_compute_risk, workers=_workers(len(jobs)))
     for path, (result, found) in computed.items():
         job = jobs[path]
         settings_digest = settings_by_folder[job.folder][1]
@@ -802,7 +266,7 @@ def _load_settings(
     register_dirs: list[str],
     cache: ValidationStore | None,
     findings: list[Finding],
-    settings_by_folder: _SettingsByFolder,
+    settings_by_folder: SettingsByFolder,
 ) -> dict[str, LoadedRegister]:
     """Validate every register.yaml (adding to ``findings`` and ``settings_by_folder``)."""
     registers: dict[str, LoadedRegister] = {}
@@ -827,10 +291,10 @@ def _plan(
     risk_files: dict[str, list[str]],
     cache: ValidationStore | None,
     analysis: RiskAnalysis | None,
-    settings_by_folder: _SettingsByFolder,
-) -> tuple[dict[str, _Job], dict[str, _Validated], dict[str, tuple[Finding, ...]]]:
+    settings_by_folder: SettingsByFolder,
+) -> tuple[dict[str, Job], dict[str, _Validated], dict[str, tuple[Finding, ...]]]:
     """What the cache already holds for each risk file, and the jobs for the rest."""
-    jobs: dict[str, _Job] = {}
+    jobs: dict[str, Job] = {}
     cached: dict[str, _Validated] = {}
     analyses: dict[str, tuple[Finding, ...]] = {}
     for folder, paths in risk_files.items():
@@ -841,7 +305,7 @@ def _plan(
             hit = cache.get(data, _settings_context(settings_digest), digest=digest) if cache is not None else None
             if not isinstance(hit, _Validated):
                 need = analysis is not None and settings is not None
-                jobs[path] = _Job(data, digest, folder, need_analysis=need)
+                jobs[path] = Job(data, digest, folder, need_analysis=need)
                 continue
             cached[path] = hit
             if analysis is None or settings is None or hit.model is None:
@@ -851,7 +315,7 @@ def _plan(
             if isinstance(found, tuple):
                 analyses[path] = found
             else:
-                jobs[path] = _Job(data, digest, folder, need_analysis=True, cached=hit)
+                jobs[path] = Job(data, digest, folder, need_analysis=True, cached=hit)
     return jobs, cached, analyses
 
 
@@ -957,16 +421,9 @@ def load_paths(
     ``analysis``: see :func:`load_workspace`.
     """
     files, findings = scan_files(paths, cwd)
-    # Loading builds many long-lived objects and no cycles: the cyclic garbage collector
-    # would only rescan them over and over (20-30 % of a large load, benchmarks/README.md).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # The collector is paused during the load and given back as it was (load/jobs.py).
+    with collector_paused():
         workspace = _load_files(files, cwd, use_cache, analysis)
-    finally:
-        if collecting:
-            gc.enable()
-    gc.freeze()  # what was loaded lives until the command ends: keep it out of later collections
     workspace.findings = sorted(workspace.findings + findings)
     return workspace
 
@@ -980,242 +437,3 @@ def _load_files(
         with ValidationCache[Any]().pack(group) as pack:
             return load_workspace(files, cache=pack, analysis=analysis)
     return load_workspace(files, analysis=analysis)
-
-
-# ---------------------------------------------------------------------------
-# Integrity: IDs and references (docs/domain.md V03-V05, V20, V24)
-# ---------------------------------------------------------------------------
-
-
-def _ids_unique(items: Iterable[Any], what: str, key: str, source: SourceMap, path: str) -> list[Finding]:
-    findings: list[Finding] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        ident = item.id
-        if ident in seen:
-            line, col = source.locate((key, index, "id"))
-            findings.append(Finding(path, line, col, "duplicate-id", f"{what} ID {ident!r} is used twice"))
-        seen.add(ident)
-    return findings
-
-
-def _check_settings(settings: RegisterSettings, source: SourceMap, path: str) -> list[Finding]:
-    findings: list[Finding] = []
-    findings += _ids_unique(settings.themes, "theme", "themes", source, path)
-    findings += _ids_unique(settings.committees, "committee", "committees", source, path)
-    findings += _ids_unique(settings.roles, "role", "roles", source, path)
-    findings += _ids_unique(settings.appetite_levels, "appetite level", "appetite_levels", source, path)
-    themes = {t.id for t in settings.themes}
-    committees = {c.id for c in settings.committees}
-    placed: dict[str, int] = {}
-    for index, section in enumerate(settings.sections):
-        if section.committee not in committees:
-            line, col = source.locate(("sections", index, "committee"))
-            findings.append(
-                Finding(
-                    path,
-                    line,
-                    col,
-                    "unknown-reference",
-                    f"section {section.number}: unknown committee {section.committee!r}",
-                    hint=_choices(section.committee, committees),
-                )
-            )
-        for t_index, theme in enumerate(section.themes):
-            if theme not in themes:
-                line, col = source.locate(("sections", index, "themes", t_index))
-                findings.append(
-                    Finding(
-                        path,
-                        line,
-                        col,
-                        "unknown-reference",
-                        f"section {section.number}: unknown theme {theme!r}",
-                        hint=_choices(theme, themes),
-                    )
-                )
-            elif theme in placed:
-                line, col = source.locate(("sections", index, "themes", t_index))
-                findings.append(
-                    Finding(
-                        path,
-                        line,
-                        col,
-                        "duplicate-id",
-                        f"theme {theme!r} is in sections {placed[theme]} and {section.number}",
-                    )
-                )
-            placed[theme] = section.number
-    for theme in sorted(themes - placed.keys()):
-        line, col = source.locate(("themes",))
-        findings.append(
-            Finding(
-                path,
-                line,
-                col,
-                "unknown-reference",
-                f"theme {theme!r} is in no section",
-                Level.WARNING,
-                hint="add it to a section's `themes`",
-            )
-        )
-    numbers = [s.number for s in settings.sections]
-    if len(set(numbers)) != len(numbers):
-        line, col = source.locate(("sections",))
-        findings.append(Finding(path, line, col, "duplicate-id", "two sections have the same number"))
-    return findings
-
-
-def _choices(value: str, known: Iterable[str]) -> str:
-    known_sorted = sorted(known)
-    close = difflib.get_close_matches(value, known_sorted, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return "known: " + ", ".join(known_sorted) if known_sorted else "none are defined in register.yaml"
-
-
-@dataclass(frozen=True)
-class RiskFacts:
-    """What is read of every risk of a large register, kept apart from its model.
-
-    Cached with the validated file, so duplicate IDs and references between risks are
-    checked, and ``diff`` passes over unchanged files, without restoring a model.
-    """
-
-    id_position: tuple[int, int]
-    references: tuple[tuple[int, int, str], ...]
-    """``related_risks`` then ``merged_into``: (line, column, reference as written)."""
-    open_action_dues: tuple[dt.date, ...] = ()
-    """Due dates of its open actions: an unchanged file's actions can still fall overdue."""
-
-
-def _facts_of(risk: Risk, source: SourceMap) -> RiskFacts:
-    refs: list[tuple[tuple[str | int, ...], str]] = [
-        (("related_risks", i), ref) for i, ref in enumerate(risk.related_risks)
-    ]
-    if risk.merged_into is not None:
-        refs.append((("merged_into",), risk.merged_into))
-    dues = tuple(sorted({a.due for a in risk.actions if a.status.is_open and a.due is not None}))
-    return RiskFacts(source.locate(("id",)), tuple((*source.locate(loc), ref) for loc, ref in refs), dues)
-
-
-def _settings_references(  # noqa: C901
-    settings: RegisterSettings, risk: Risk, src: SourceMap, path: str
-) -> list[Finding]:
-    """A risk's references to its register's themes, committees, roles and levels, and its actions."""
-    findings: list[Finding] = []
-    themes = {t.id for t in settings.themes}
-    committees = {c.id for c in settings.committees}
-    roles = {r.id for r in settings.roles}
-    levels = {a.id for a in settings.appetite_levels}
-
-    def bad(loc: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
-        line, col = src.locate(loc)
-        findings.append(Finding(path, line, col, "unknown-reference", message, Level.ERROR, risk.id, hint))
-
-    if risk.strategic_link not in themes:
-        bad(("strategic_link",), f"unknown theme {risk.strategic_link!r}", _choices(risk.strategic_link, themes))
-    for i, committee in enumerate(risk.oversight):
-        if committee not in committees:
-            bad(("oversight", i), f"unknown committee {committee!r}", _choices(committee, committees))
-    if risk.executive_lead not in roles:
-        bad(("executive_lead",), f"unknown role {risk.executive_lead!r}", _choices(risk.executive_lead, roles))
-    if risk.appetite.level not in levels:
-        bad(
-            ("appetite", "level"),
-            f"unknown appetite level {risk.appetite.level!r}",
-            _choices(risk.appetite.level, levels),
-        )
-    action_ids: set[str] = set()
-    for kind in ("causes", "effects"):
-        for t_index, thread in enumerate(getattr(risk, kind)):
-            for a_index, action in enumerate(thread.actions):
-                if action.id in action_ids:
-                    line, col = src.locate((kind, t_index, "actions", a_index, "id"))
-                    findings.append(
-                        Finding(
-                            path, line, col, "duplicate-id", f"action ID {action.id!r} is used twice", risk_id=risk.id
-                        )
-                    )
-                action_ids.add(action.id)
-                if action.owner is not None and action.owner not in roles:
-                    bad(
-                        (kind, t_index, "actions", a_index, "owner"),
-                        f"unknown role {action.owner!r}",
-                        _choices(action.owner, roles),
-                    )
-    for kind in ("causes", "effects"):
-        for t_index, thread in enumerate(getattr(risk, kind)):
-            for gap_kind in ("control_gaps", "assurance_gaps"):
-                for g_index, gap in enumerate(getattr(thread, gap_kind)):
-                    if isinstance(gap, Gap):
-                        for l_index, ref in enumerate(gap.actions):
-                            if ref not in action_ids:
-                                bad(
-                                    (kind, t_index, gap_kind, g_index, "actions", l_index),
-                                    f"unknown action {ref!r}",
-                                    _choices(ref, action_ids),
-                                )
-    return findings
-
-
-def _check_links(registers: list[LoadedRegister]) -> list[Finding]:
-    """Duplicate register and risk IDs, and references between risks (from :class:`RiskFacts`)."""
-    findings: list[Finding] = []
-    by_register: dict[str, LoadedRegister] = {}
-    for reg in registers:
-        if reg.id in by_register:
-            line, col = reg.source.locate(("register", "id"))
-            findings.append(
-                Finding(
-                    reg.settings_path,
-                    line,
-                    col,
-                    "duplicate-id",
-                    f"register ID {reg.id!r} is also used by {by_register[reg.id].settings_path}",
-                )
-            )
-        by_register.setdefault(reg.id, reg)
-    # Risk IDs per register, for reference checks in constant time (10,000-risk registers).
-    risk_ids: dict[str, set[str]] = {}
-    for reg in registers:
-        risk_ids.setdefault(reg.id, set()).update(lr.risk_id.casefold() for lr in reg.risks)
-    first_seen: dict[str, LoadedRisk] = {}
-    for reg in registers:
-        for lr in reg.risks:
-            key = lr.risk_id.casefold()
-            if key in first_seen:
-                line, col = lr.facts.id_position
-                findings.append(
-                    Finding(
-                        lr.path,
-                        line,
-                        col,
-                        "duplicate-id",
-                        f"risk ID {lr.risk_id!r} is also used by {first_seen[key].path}",
-                        risk_id=lr.risk_id,
-                    )
-                )
-            first_seen.setdefault(key, lr)
-
-    for reg in registers:
-        external = {e.id for e in reg.settings.external_registers}
-        for lr in reg.risks:
-            for line, col, ref in lr.facts.references:
-                register_id, _, local = ref.rpartition(":")
-                register_id = register_id or reg.id
-                message: str | None = None
-                hint: str | None = None
-                if register_id in by_register:
-                    if local.casefold() not in risk_ids[register_id]:
-                        message = f"no risk {local!r} in register {register_id!r}"
-                    elif local.casefold() == lr.risk_id.casefold() and register_id == reg.id:
-                        message = "a risk cannot refer to itself"
-                elif register_id not in external:
-                    message = f"unknown register {register_id!r}"
-                    hint = "declare it under `external_registers` in register.yaml, or check both registers together"
-                if message is not None:
-                    findings.append(
-                        Finding(lr.path, line, col, "unknown-reference", message, Level.ERROR, lr.risk_id, hint)
-                    )
-    return findings
