@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from bafctl import loader, yamlio
 from bafctl.cache import ValidationCache
 from bafctl.checks import rule_analysis, run_checks
+from bafctl.load import positions
 from bafctl.loader import load_paths, load_workspace
 from conftest import GROUP_BAF, SCALE
 from test_bad_inputs import CASES, case_files
@@ -52,6 +53,7 @@ def test_a_warm_load_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return real_parse(data, **kwargs)
 
     monkeypatch.setattr(loader, "parse_yaml", counting_parse)
+    monkeypatch.setattr(positions, "parse_yaml", counting_parse)  # positions rebuilt from text
     warm = load_paths([GROUP_BAF], tmp_path)
     assert calls == []
     assert _shape(warm) == _shape(cold)

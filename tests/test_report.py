@@ -554,6 +554,7 @@ def test_a_report_keeps_the_old_files_permissions_and_writes_through_links(tmp_p
 
 def test_a_public_report_does_not_parse_the_risk_files_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from bafctl import loader
+    from bafctl.load import positions
 
     monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
     load_paths([GROUP_BAF], tmp_path)
@@ -563,6 +564,7 @@ def test_a_public_report_does_not_parse_the_risk_files_again(monkeypatch: pytest
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(loader, "parse_yaml", refuse)
+    monkeypatch.setattr(positions, "parse_yaml", refuse)  # positions rebuilt from text
     public = for_audience(workspace, Audience.PUBLIC)
     assert [lr.risk_id for _, lr in public.risks()] == [lr.risk_id for _, lr in workspace.risks()]
 
