@@ -93,16 +93,16 @@ def select_register_files(tree_paths: Iterable[str], wanted: Sequence[str]) -> l
     """
     candidates = sorted(p for p in tree_paths if layout.is_register_candidate(p))
     roots = layout.register_folders(candidates)
-    ordered = layout.deepest_first(roots)
+    owner = layout.owners(roots)  # the lookup built once for every path of the tree
     chosen: list[str] = list(roots) if not wanted else []
     for want in wanted:
-        inside = layout.owner_of(want, ordered)
+        inside = owner(want)
         if inside is not None:
             chosen.append(inside)
         else:
             chosen.extend(r for r in roots if layout.is_inside(r, want))
     selected = set(chosen)
-    return [p for p in candidates if layout.owner_of(p, ordered) in selected]
+    return [p for p in candidates if owner(p) in selected]
 
 
 def repository_paths(paths: Sequence[Path], cwd: Path, root: Path) -> list[str]:
