@@ -101,7 +101,6 @@ from bafctl.cache.codec import register_model as register_model
 from bafctl.cache.files import _OPEN_FLAGS as _OPEN_FLAGS
 from bafctl.cache.files import _REFUSALS as _REFUSALS
 from bafctl.cache.files import _REFUSALS_LOCK as _REFUSALS_LOCK
-from bafctl.cache.files import _REFUSALS_TAKEN as _REFUSALS_TAKEN
 from bafctl.cache.files import _SECRET_FILE as _SECRET_FILE
 from bafctl.cache.files import _TEMP_PREFIX as _TEMP_PREFIX
 from bafctl.cache.files import _VERSION as _VERSION

@@ -107,7 +107,6 @@ def cache_folder_problem(directory: Path) -> str | None:
 
 
 _REFUSALS: list[str] = []
-_REFUSALS_TAKEN: set[str] = set()
 _REFUSALS_LOCK = threading.Lock()
 
 
@@ -118,17 +117,13 @@ def _record_refusal(reason: str) -> None:
 
 
 def take_refusal() -> str | None:
-    """The reason a cache was bypassed in this process, once: for the CLI's one warning.
+    """The oldest reason a cache was bypassed that nobody has taken yet: for the CLI's warning.
 
-    Returns each reason the first time it is asked for, then None (several cache objects
-    refusing the same folder give one warning).
+    Taking a reason removes it, so several cache objects refusing the same folder before
+    the CLI asks give one warning, and a later run in the same process warns afresh.
     """
     with _REFUSALS_LOCK:
-        for reason in _REFUSALS:
-            if reason not in _REFUSALS_TAKEN:
-                _REFUSALS_TAKEN.add(reason)
-                return reason
-    return None
+        return _REFUSALS.pop(0) if _REFUSALS else None
 
 
 def _read_trusted(path: Path, *, private: bool = False, touch: bool = False) -> bytes | None:
