@@ -19,6 +19,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCALE = max(1, int(os.environ.get("BAFCTL_TEST_SCALE", "1")))
 
 
+#: Settings a developer may give the suite itself (the browser, snapshot updates, artefacts).
+_DEVELOPER_SETTINGS = frozenset({"BAFCTL_CHROMIUM", "BAFCTL_TEST_SCALE", "BAFCTL_UPDATE_SNAPSHOTS", "BAFCTL_ARTIFACTS"})
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep developers' git config, colours and terminal width out of every test."""
@@ -26,7 +30,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n")
     for name in list(os.environ):
-        if name.startswith(("GIT_", "BAFCTL_")) or name == "GITHUB_ACTIONS":
+        if (name.startswith(("GIT_", "BAFCTL_")) and name not in _DEVELOPER_SETTINGS) or name == "GITHUB_ACTIONS":
             monkeypatch.delenv(name, raising=False)
     # `--no-cache` run in-process sets BAFCTL_NO_CACHE for the rest of the process (the CLI
     # is one process a run): recorded as unset here, so monkeypatch unsets it afterwards.
