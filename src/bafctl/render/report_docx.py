@@ -44,6 +44,12 @@ BASE_PT = 8
 HEADER_FILL = "#005eb8"
 SECTION_FILL = "#e8edee"
 USABLE_WIDTH_MM = 277
+#: A risk page's head table: key, two value columns, and the cell holding the scores.
+HEAD_WIDTHS_MM = (26, 72, 72, 107)
+#: The score table nested in the head's last cell: Score, Consequence, Likelihood,
+#: Combined. It is narrower than that cell by the cell's padding (1.9 mm a side) and a
+#: margin, so the Combined column stays inside it, and on the page.
+SCORE_WIDTHS_MM = (33, 24, 20, 24)
 
 
 #: The longest text a core property (title, subject, comments...) may hold: python-docx
@@ -108,15 +114,49 @@ def _bullets(cell: _Cell, items: list[str] | tuple[str, ...]) -> None:
         _run(paragraph, item)
 
 
-def _table(doc: DocumentType, rows: int, widths_mm: Sequence[float]) -> Table:
-    from docx.shared import Mm
+def _twips(mm: float) -> int:
+    """A length in millimetres as whole twips (1/1440 inch), the unit of Word's grid."""
+    return round(mm * 1440 / 25.4)
 
+
+def _set_widths(table: Table, widths_mm: Sequence[float]) -> None:
+    """Give ``table`` fixed column widths: in its grid, its own width and every cell.
+
+    Word lays out a fixed table from the cells' widths, but LibreOffice reads the grid
+    (``w:tblGrid``) and the table width (``w:tblW``): left at python-docx's equal
+    defaults, every column came out the same width there. All three carry the same
+    whole-twip figures, so the two applications lay the table out alike.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    twips = [_twips(width) for width in widths_mm]
+    table.autofit = False  # w:tblLayout w:type="fixed"
+    tbl = table._tbl
+    properties = tbl.tblPr
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.insert_element_before(width, "w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook")
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(sum(twips)))
+    grid = tbl.tblGrid
+    for column in list(grid):
+        grid.remove(column)
+    for value in twips:
+        column = OxmlElement("w:gridCol")
+        column.set(qn("w:w"), str(value))
+        grid.append(column)
+    for row in table.rows:
+        for cell, value in zip(row.cells, twips, strict=True):
+            cell.width = Twips(value)
+
+
+def _table(doc: DocumentType, rows: int, widths_mm: Sequence[float]) -> Table:
     table: Table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.style = "Table Grid"
-    table.autofit = False
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm, strict=True):
-            cell.width = Mm(width)
+    _set_widths(table, widths_mm)
     return table
 
 
@@ -202,7 +242,8 @@ def _summary_table(doc: DocumentType, reg: RegisterSummary, *, movement: bool) -
     names = ["BAF No.", "Risk title", "Current", "Target", "Tolerance"]
     names += ["Movement"] if movement else []
     names += ["Appetite"]
-    fixed = [30, 0, 20, 20, 18] + ([18] if movement else []) + [20]
+    # BAF No. holds an id such as GROUP-BAF-DRAFT on one line; the title takes the rest.
+    fixed = [34, 0, 20, 20, 18] + ([18] if movement else []) + [20]
     fixed[1] = USABLE_WIDTH_MM - sum(fixed)
     count = 1 + sum(1 + len(s.rows) for s in reg.sections)
     table = _table(doc, count, fixed)
@@ -231,7 +272,8 @@ def _summary_table(doc: DocumentType, reg: RegisterSummary, *, movement: bool) -
 
 
 def _heat_table(doc: DocumentType, heatmap: HeatMap, *, target: bool) -> None:
-    table = _table(doc, 7, [34, 28, 28, 28, 28, 28])
+    # Wide enough for an id such as GROUP-BAF-DRAFT on one line in a cell.
+    table = _table(doc, 7, [38, 35, 35, 35, 35, 35])
     for r_index, cells_row in enumerate(heatmap.rows()):
         row = table.rows[r_index].cells
         likelihood = cells_row[0].likelihood
@@ -284,7 +326,7 @@ def _actions_cell(cell: _Cell, thread: ThreadView) -> None:
 
 def _risk(doc: DocumentType, page: RiskPage) -> None:
     row = page.row
-    head = _table(doc, 6, [26, 75, 75, 101])
+    head = _table(doc, 6, HEAD_WIDTHS_MM)
     id_cell = head.rows[0].cells[0]
     paragraph = _cell_text(id_cell, row.risk_id, bold=True, fill=HEADER_FILL, ink="#ffffff")
     if row.status.value != "approved":
@@ -342,13 +384,9 @@ def _risk(doc: DocumentType, page: RiskPage) -> None:
 
 
 def _scores(cell: _Cell, page: RiskPage) -> None:
-    from docx.shared import Mm
-
     table = cell.add_table(rows=5, cols=4)
     table.style = "Table Grid"
-    for r, width in zip(table.columns, (31, 22, 22, 24), strict=True):
-        for c in r.cells:
-            c.width = Mm(width)
+    _set_widths(table, SCORE_WIDTHS_MM)
     _header_row(table, ["Score", "Consequence", "Likelihood", "Combined"])
     target = " (by " + page.target_date.isoformat() + ")" if page.target_date else ""
     for table_row, (name, score) in zip(
