@@ -221,3 +221,38 @@ def test_injection_register_is_inert_in_the_browser_and_the_pdf(chromium: str, t
     printed_text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     for literal in ("<script>alert(1)</script>", "=HYPERLINK(", "[red]ALL CLEAR[/red]", "<img src=x onerror=alert(3)>"):
         assert literal in printed_text, literal
+
+
+# Appended to a copy of the report: records the viewport's width and how wide the
+# document lays out, so a test can tell whether the page scrolls sideways.
+WIDTH_CHECK = """
+<script id="width-check">
+(() => {
+  const done = document.createElement('div');
+  done.id = 'width-checked';
+  done.dataset.viewport = String(window.innerWidth);
+  done.dataset.scroll = String(Math.max(document.documentElement.scrollWidth, document.body.scrollWidth));
+  const wide = [];
+  for (const el of document.querySelectorAll('section.page, table, svg')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > window.innerWidth) wide.push(`${el.tagName}.${el.className.baseVal ?? el.className} ends at ${right}`);
+  }
+  done.textContent = wide.slice(0, 5).join(' | ');
+  document.body.append(done);
+})();
+</script>
+"""
+
+
+def test_the_report_fits_an_800px_screen(chromium: str, printed: tuple[GitRepo, Path, Path], tmp_path: Path) -> None:
+    """On screen the report fits the window: at 800 px nothing runs off the right edge."""
+    _repo, html_path, _pdf = printed
+    checked = tmp_path / "narrow.html"
+    checked.write_text(without_csp(html_path.read_text(encoding="utf-8"), extra_body=WIDTH_CHECK), encoding="utf-8")
+    dom = run_browser(chromium, tmp_path / "profile", "--window-size=800,1000", "--dump-dom", checked.as_uri())
+    marker = r'<div id="width-checked" data-viewport="(\d+)" data-scroll="(\d+)">(.*?)</div>'
+    found = re.search(marker, dom.stdout.decode("utf-8"), re.S)
+    assert found is not None
+    viewport, scroll, wide = int(found.group(1)), int(found.group(2)), found.group(3)
+    assert viewport == 800
+    assert scroll <= 800, wide

@@ -103,8 +103,9 @@ table.log th:nth-child(1){width:24mm}table.log th:nth-child(2){width:28mm}
 table.log th:nth-child(4){width:38mm}table.log th:nth-child(5){width:20mm}table.log th:nth-child(6){width:22mm}
 ul.changes>li{margin-bottom:1.5mm}
 @media screen{body{background:#d0d5d8;padding:6mm 0}
-section.page{width:297mm;min-height:210mm;margin:0 auto 6mm;background:#fff;padding:12mm 10mm;
-box-shadow:0 1px 4px #0004}}
+section.page{width:297mm;max-width:100%%;min-height:210mm;margin:0 auto 6mm;background:#fff;padding:12mm 10mm;
+box-shadow:0 1px 4px #0004;overflow-x:auto}}
+@media screen and (max-width:900px){body{padding:0}section.page{padding:4mm 3mm;margin-bottom:3mm}}
 """
 
 
