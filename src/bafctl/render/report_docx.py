@@ -44,8 +44,9 @@ BASE_PT = 8
 HEADER_FILL = "#005eb8"
 SECTION_FILL = "#e8edee"
 USABLE_WIDTH_MM = 277
-#: A risk page's head table: key, two value columns, and the cell holding the scores.
-HEAD_WIDTHS_MM = (26, 72, 72, 107)
+#: A risk page's head table: key (as wide as the summary's BAF No., so an id stays on one
+#: line), two value columns, and the cell holding the scores.
+HEAD_WIDTHS_MM = (34, 68, 68, 107)
 #: The score table nested in the head's last cell: Score, Consequence, Likelihood,
 #: Combined. It is narrower than that cell by the cell's padding (1.9 mm a side) and a
 #: margin, so the Combined column stays inside it, and on the page.
