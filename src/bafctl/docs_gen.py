@@ -42,6 +42,12 @@ silenced:
 ```
 """
 
+#: What every finding from reading the files has in common (docs/rules.md and SARIF).
+_LOADER_NOTE = (
+    "Found while reading the files, before any quality rule runs: always an error, "
+    "not configurable and not silenceable, because bafctl cannot judge a file it cannot read."
+)
+
 _EXAMPLES_NOTE = """\
 ## How to read the examples
 
@@ -81,23 +87,53 @@ def rule_markdown(rule: Rule, heading: str = "##") -> str:
     return "\n".join(parts)
 
 
+def _table_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The fragment of ``docs/rules.md`` a rule's section has (its heading is the backticked ID)."""
+    return rule_id
+
+
+def rule_description(rule: Rule) -> str:
+    """A rule's summary and explanation as plain paragraphs: no level, options or examples."""
+    doc = parse_doc(rule.__doc__)
+    return f"{doc.summary}\n\n{doc.body}" if doc.body else doc.summary
+
+
+def _loader_rule_text(rule_id: str) -> str:
+    if rule_id == UNKNOWN_RULE:
+        return f"{LOADER_RULES[UNKNOWN_RULE]} A warning; the finding it was meant to silence is still reported."
+    return LOADER_RULES[rule_id]
+
+
+def loader_rule_description(rule_id: str) -> str:
+    """What a finding of the loader (or the runner's ``unknown-rule``) means, and why it is not configurable."""
+    text = _loader_rule_text(rule_id)
+    return text if rule_id == UNKNOWN_RULE else f"{text} {_LOADER_NOTE}"
+
+
+def loader_rule_markdown(rule_id: str, heading: str = "###") -> str:
+    """One loader finding's section: its ID as a heading (the anchor), then what it means."""
+    return f"{heading} `{rule_id}`\n\n{_loader_rule_text(rule_id)}\n"
+
+
 def rules_markdown() -> str:
     """The whole of ``docs/rules.md``."""
     rows = ["| Rule | Default level | What it finds |", "| --- | --- | --- |"]
     for rule_id, rule in RULES.items():
-        summary = parse_doc(rule.__doc__).summary.replace("|", "\\|")
-        rows.append(f"| [`{rule_id}`](#{rule_id}) | {rule.DEFAULT_LEVEL.value} | {summary} |")
+        summary = _table_cell(parse_doc(rule.__doc__).summary)
+        rows.append(f"| [`{rule_id}`](#{rule_anchor(rule_id)}) | {rule.DEFAULT_LEVEL.value} | {summary} |")
     sections = [_HEADER, "\n".join(rows) + "\n"]
     sections.extend(rule_markdown(rule) for rule in RULES.values())
-    table = "\n".join(f"| `{rule_id}` | {text} |" for rule_id, text in LOADER_RULES.items() if rule_id != UNKNOWN_RULE)
     sections.append(
         "## Findings that are not quality rules\n\n"
         "These come from reading the files. They are errors, cannot be turned off and cannot be silenced: "
-        "bafctl cannot judge a file it cannot read.\n\n"
-        f"| ID | What it finds |\n| --- | --- |\n{table}\n\n"
-        f"`{UNKNOWN_RULE}` (warning): {LOADER_RULES[UNKNOWN_RULE]} The finding it was meant to "
-        "silence is still reported.\n"
+        f"bafctl cannot judge a file it cannot read. The exception is `{UNKNOWN_RULE}`, a warning.\n"
     )
+    # A heading each, so every finding bafctl reports has an anchor (SARIF's helpUri).
+    sections.extend(loader_rule_markdown(rule_id) for rule_id in LOADER_RULES)
     sections.append(
         _EXAMPLES_NOTE.format(as_of=EXAMPLE_AS_OF.isoformat(), register=EXAMPLE_REGISTER, risk=EXAMPLE_RISK)
     )
