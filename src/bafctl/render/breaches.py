@@ -126,3 +126,12 @@ def render_json(report: BreachReport) -> str:
         )
         + "\n"
     )
+
+
+def render_step_summary(report: BreachReport) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: the Markdown report, every cell escaped (R19).
+
+    The same document as :func:`render_markdown`, so a job summary reads as the
+    ``--format markdown`` report a board paper quotes.
+    """
+    return render_markdown(report)
