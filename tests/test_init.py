@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,8 @@ from bafctl.schemas import json_schema
 EXPECTED_FILES = [
     ".github/workflows/bafctl.yml",
     ".pre-commit-config.yaml",
+    ".vscode/extensions.json",
+    ".vscode/settings.json",
     "README.md",
     "bafctl.toml",
     "registers/baf/register.yaml",
@@ -33,7 +36,10 @@ def test_init_creates_a_repository_whose_check_passes(
     monkeypatch.setenv("BAFCTL_TODAY", "2026-01-29")
     result = runner.invoke(app, ["init", str(tmp_path / "trust")])
     assert (result.exit_code, result.stderr) == (0, "")
-    created = [line.removeprefix(f"created {tmp_path / 'trust'}/") for line in result.stdout.splitlines()[:8]]
+    created = [
+        line.removeprefix(f"created {tmp_path / 'trust'}/")
+        for line in result.stdout.splitlines()[: len(EXPECTED_FILES)]
+    ]
     assert sorted(created) == EXPECTED_FILES
     assert "the board must confirm them" in result.stdout
     root = tmp_path / "trust"
@@ -164,12 +170,11 @@ def _yaml_blocks(markdown: str) -> list[str]:
 
 
 def test_docs_ci_shows_the_files_init_writes() -> None:
-    from bafctl import __version__
-    from bafctl.templates import GITHUB_WORKFLOW, PRE_COMMIT_CONFIG
+    from bafctl.templates import github_workflow, pre_commit_config
 
     page = DOCS_CI.read_text(encoding="utf-8")
-    assert GITHUB_WORKFLOW.format(version=__version__) in page
-    assert PRE_COMMIT_CONFIG in page
+    assert github_workflow(None) in page
+    assert pre_commit_config(None) in page
 
 
 def test_docs_ci_yaml_parses_and_its_bafctl_commands_are_valid() -> None:
@@ -198,3 +203,191 @@ def test_docs_ci_yaml_parses_and_its_bafctl_commands_are_valid() -> None:
         command = group.get_command(group.make_context("bafctl", [name]), name)  # type: ignore[attr-defined]
         assert command is not None, name
         command.make_context(name, rest)  # raises on an unknown option or choice
+
+
+# -- installing bafctl: the version that wrote the repository, from a source that exists --
+
+
+def _workflow(root: Path) -> dict[str, Any]:
+    from bafctl.yamlio import parse_yaml
+
+    parsed = parse_yaml((root / ".github/workflows/bafctl.yml").read_bytes())
+    assert parsed.ok, parsed.problems
+    assert isinstance(parsed.value, dict)
+    return parsed.value
+
+
+def _install_step(workflow: dict[str, Any]) -> str:
+    (step,) = [step for step in workflow["jobs"]["check"]["steps"] if step.get("name") == "Install bafctl"]
+    return str(step["run"])
+
+
+def test_the_workflow_installs_this_version_from_bafctl_source(runner: CliRunner, tmp_path: Path) -> None:
+    from bafctl import __version__
+    from bafctl.templates import REPOSITORY_PLACEHOLDER
+
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0
+    workflow = _workflow(tmp_path)
+    # No [project.urls] yet: a placeholder the trust must edit, not an invented address.
+    assert workflow["env"] == {"BAFCTL_SOURCE": f"git+{REPOSITORY_PLACEHOLDER}@v{__version__}"}
+    assert 'python -m pip install "$BAFCTL_SOURCE"' in _install_step(workflow)
+    text = (tmp_path / ".github/workflows/bafctl.yml").read_text(encoding="utf-8")
+    assert "EDIT THE LINE BELOW FIRST: replace <org>" in text
+    assert f"releases/download/v{__version__}/bafctl-{__version__}-py3-none-any.whl" in text
+    assert f"Edit BAFCTL_SOURCE at the top of {tmp_path}/.github/workflows/bafctl.yml" in result.stdout
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "## Installing bafctl" in readme
+    assert f'pip install "git+{REPOSITORY_PLACEHOLDER}@v{__version__}"' in readme
+    assert f"bafctl-{__version__}-py3-none-any.whl" in readme
+    assert "(replace `<org>` with the owner of the bafctl repository" in readme
+
+
+@pytest.mark.parametrize(
+    ("source", "installs"),
+    [
+        ("git+https://github.com/<org>/bafctl@v0.1.0", None),
+        ("git+https://github.com/example/bafctl@v0.1.0", "git+https://github.com/example/bafctl@v0.1.0"),
+        ("bafctl==0.1.0", "bafctl==0.1.0"),
+    ],
+)
+def test_the_install_step_refuses_the_placeholder(
+    runner: CliRunner, tmp_path: Path, source: str, installs: str | None
+) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("needs bash")
+    assert runner.invoke(app, ["init", str(tmp_path / "repo")]).exit_code == 0
+    script = _install_step(_workflow(tmp_path / "repo")).replace("python -m pip install", "echo install")
+    done = subprocess.run(
+        [bash, "-e", "-c", script],
+        env={**os.environ, "BAFCTL_SOURCE": source},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    if installs is None:
+        assert done.returncode == 1
+        assert done.stderr == ("::error file=.github/workflows/bafctl.yml::set BAFCTL_SOURCE at the top of this file\n")
+    else:
+        assert (done.returncode, done.stdout) == (0, f"install {installs}\n")
+
+
+def test_a_known_repository_is_used_instead_of_the_placeholder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bafctl.templates
+    from bafctl import __version__
+
+    monkeypatch.setattr(bafctl.templates, "source_repository", lambda: "https://github.com/example/bafctl")
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0
+    assert _workflow(tmp_path)["env"] == {"BAFCTL_SOURCE": f"git+https://github.com/example/bafctl@v{__version__}"}
+    assert "BAFCTL_SOURCE" not in result.stdout  # nothing to edit
+    for path in (
+        tmp_path / ".github/workflows/bafctl.yml",
+        tmp_path / "README.md",
+        tmp_path / ".pre-commit-config.yaml",
+    ):
+        assert "<org>" not in path.read_text(encoding="utf-8"), path
+    assert f"#   - repo: https://github.com/example/bafctl\n#     rev: v{__version__}\n" in (
+        tmp_path / ".pre-commit-config.yaml"
+    ).read_text(encoding="utf-8")
+
+
+def test_the_repository_comes_from_the_package_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+    from email.message import Message
+    from importlib import metadata
+
+    from bafctl.templates import source_repository
+
+    # What pyproject.toml's [project.urls] says, as the installed package carries it.
+    urls = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = urls["project"].get("urls", {})
+    if not any(label.lower() in ("source", "repository", "homepage") for label in declared):
+        assert source_repository() is None
+
+    def fake(entries: list[str]) -> Message:
+        message = Message()
+        for entry in entries:
+            message["Project-URL"] = entry
+        return message
+
+    for entries, expected in (
+        (
+            ["Documentation, https://docs.example/", "Source, https://github.com/example/bafctl/"],
+            "https://github.com/example/bafctl",
+        ),
+        (
+            ["Homepage, https://example.org", "Repository, https://gitlab.example/nhs/bafctl"],
+            "https://gitlab.example/nhs/bafctl",
+        ),
+        (["Source, http://insecure.example/bafctl"], None),
+        ([], None),
+    ):
+        monkeypatch.setattr(metadata, "metadata", lambda _name, entries=entries: fake(entries))
+        assert source_repository() == expected
+
+    def missing(name: str) -> Message:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "metadata", missing)
+    assert source_repository() is None
+
+
+def test_the_pre_commit_config_names_the_published_hook_at_this_versions_tag(runner: CliRunner, tmp_path: Path) -> None:
+    from bafctl import __version__
+
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    text = (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert f"#     rev: v{__version__}\n" in text
+    assert "`rev:` must name a tag that exists there" in text
+    assert "(`pip install bafctl`)" not in text  # not on the package index yet
+
+
+# -- the editor: VS Code knows which schema checks which file ------------------------------
+
+
+def test_vscode_settings_map_the_schemas_to_the_files_init_wrote(runner: CliRunner, tmp_path: Path) -> None:
+    import fnmatch
+
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    settings = json.loads((tmp_path / ".vscode/settings.json").read_text(encoding="utf-8"))
+    schemas: dict[str, list[str]] = settings["yaml.schemas"]
+    assert set(schemas) == {"./schemas/register.schema.json", "./schemas/risk.schema.json"}
+    written = [p for p in _files(tmp_path) if p.startswith("registers/")]
+    for schema, globs in schemas.items():
+        assert (tmp_path / schema).is_file(), schema  # relative to the workspace root
+        matched = [path for path in written if any(fnmatch.fnmatchcase(path, glob) for glob in globs)]
+        # Each file gets the schema its modeline names: the settings and modelines agree.
+        assert matched, schema
+        for path in matched:
+            first = (tmp_path / path).read_text(encoding="utf-8").splitlines()[0]
+            modeline = first.removeprefix("# yaml-language-server: $schema=")
+            assert (tmp_path / path).parent.joinpath(modeline).resolve() == (tmp_path / schema).resolve()
+    assert sorted(path for path in written if path.endswith(".yaml")) == [
+        "registers/baf/register.yaml",
+        "registers/baf/risks/BAF01.yaml",
+    ]
+    # A risk file added later, without a modeline, is covered too; other YAML is not.
+    globs = [glob for patterns in schemas.values() for glob in patterns]
+    assert any(fnmatch.fnmatchcase("registers/other/risks/OTH07.yml", glob) for glob in globs)
+    assert not any(fnmatch.fnmatchcase(".github/workflows/bafctl.yml", glob) for glob in globs)
+    extensions = json.loads((tmp_path / ".vscode/extensions.json").read_text(encoding="utf-8"))
+    assert extensions == {"recommendations": ["redhat.vscode-yaml"]}
+
+
+def test_existing_vscode_settings_are_kept(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode/settings.json").write_text('{"editor.tabSize": 4}\n', encoding="utf-8")
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0
+    assert (tmp_path / ".vscode/settings.json").read_text(encoding="utf-8") == '{"editor.tabSize": 4}\n'
+    assert result.stderr == f"bafctl: skipped {tmp_path}/.vscode/settings.json: already exists\n"
+    assert (tmp_path / ".vscode/extensions.json").is_file()

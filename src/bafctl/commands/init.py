@@ -11,6 +11,7 @@ import typer
 from bafctl.commands._support import err, handle_errors, out, require_stdout, today
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
+_WORKFLOW = ".github/workflows/bafctl.yml"
 
 
 def init(
@@ -30,8 +31,9 @@ def init(
 ) -> None:
     """Create a register repository from the NHS defaults, ready for pre-commit and CI.
 
-    Writes register.yaml with the NHS defaults, an example risk, editor schemas, a
-    pre-commit hook, a CI workflow, bafctl.toml and a README for governance officers.
+    Writes register.yaml with the NHS defaults, an example risk, editor schemas and the
+    settings that tell VS Code about them, a pre-commit hook, a CI workflow pinned to this
+    version of bafctl, bafctl.toml and a README for governance officers.
     Never overwrites a file: existing ones are skipped (and an existing register keeps
     its risks). Exits 0 when something was created, 2 when nothing could be.
     """
@@ -41,7 +43,7 @@ def init(
         from bafctl.escaping import display_path
         from bafctl.jsonout import dump_json
         from bafctl.schemas import json_schema
-        from bafctl.templates import InitOptions, repository_files
+        from bafctl.templates import InitOptions, repository_files, source_repository
 
         if not _ID.match(register_id):
             raise UsageError(
@@ -55,7 +57,8 @@ def init(
             raise UsageError(f"{directory}: is a file, not a folder")
         options = InitOptions(register_id, name, organisation, today())
         schemas = {kind: dump_json(json_schema(kind)) + "\n" for kind in ("register", "risk")}
-        files = repository_files(options, schemas)
+        repository = source_repository()
+        files = repository_files(options, schemas, repository)
         register_exists = (directory / options.folder / "register.yaml").exists()
         created: list[str] = []
         for relative, text in files.items():
@@ -80,13 +83,24 @@ def init(
             out(f"created {display_path(target)}")
         if not created:
             raise UsageError(f"nothing created in {directory}: every file `bafctl init` writes already exists")
+        steps = [
+            f"Edit {directory / options.folder / 'register.yaml'}: your organisation, themes, committees, roles.\n"
+            "     The appetite tolerances are proposals: the board must confirm them.",
+        ]
+        if repository is None and _WORKFLOW in created:
+            steps.append(
+                f"Edit BAFCTL_SOURCE at the top of {directory / _WORKFLOW}: where CI installs bafctl from\n"
+                '     (README.md, "Installing bafctl").'
+            )
+        steps += [
+            "git init && git add -A && git commit -m 'Start the BAF'   (if this is not yet a git repository)",
+            "pip install pre-commit && pre-commit install   (checks every commit)",
+            "bafctl check",
+        ]
         out("")
         out("Next steps:")
-        out(f"  1. Edit {directory / options.folder / 'register.yaml'}: your organisation, themes, committees, roles.")
-        out("     The appetite tolerances are proposals: the board must confirm them.")
-        out("  2. git init && git add -A && git commit -m 'Start the BAF'   (if this is not yet a git repository)")
-        out("  3. pip install pre-commit && pre-commit install   (checks every commit)")
-        out("  4. bafctl check")
+        for number, step in enumerate(steps, start=1):
+            out(f"  {number}. {step}")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,17 @@ from bafctl.escaping import markdown_text
 #: Where the JSON Schemas go, relative to the repository root.
 SCHEMA_DIR = "schemas"
 
+#: Stands for the bafctl repository's address while the package names none
+#: (``[project.urls]`` in pyproject.toml): the trust must edit it, so it is not a real one.
+REPOSITORY_PLACEHOLDER = "https://github.com/<org>/bafctl"
+
+#: Which schema checks which files, for the editor (`.vscode/settings.json`): the same files
+#: the ``$schema`` modelines name, and the risk files a user adds without one.
+SCHEMA_GLOBS = {
+    "register": ("registers/*/register.yaml", "registers/*/register.yml"),
+    "risk": ("registers/*/risks/*.yaml", "registers/*/risks/*.yml"),
+}
+
 
 @dataclass(frozen=True)
 class InitOptions:
@@ -183,7 +194,15 @@ effects:
 PRE_COMMIT_CONFIG = """\
 # pre-commit runs `bafctl check` on every commit that changes a register.
 # Set it up once per clone: `pip install pre-commit && pre-commit install`.
-# The hook runs the bafctl installed in your environment (`pip install bafctl`).
+# The hook runs the bafctl installed in your environment: install bafctl {version}, the
+# version in BAFCTL_SOURCE in .github/workflows/bafctl.yml (README.md, "Installing bafctl").
+# Or let pre-commit install bafctl itself: replace `repo: local` and its hook below with
+# the hook the bafctl repository publishes, at the tag of the release that created this
+# repository (`rev:` must name a tag that exists there):
+#   - repo: {repository}
+#     rev: v{version}
+#     hooks:
+#       - id: bafctl-check
 repos:
   - repo: local
     hooks:
@@ -210,6 +229,10 @@ on:
 permissions:
   contents: read
 
+env:
+{install_comment}
+  BAFCTL_SOURCE: {source}
+
 jobs:
   check:
     runs-on: ubuntu-latest
@@ -219,7 +242,12 @@ jobs:
         with:
           python-version: "3.12"
       - name: Install bafctl
-        run: python -m pip install "bafctl=={version}"  # the version your team has tested
+        run: |
+          case "$BAFCTL_SOURCE" in *"<"*)
+            echo "::error file=.github/workflows/bafctl.yml::set BAFCTL_SOURCE at the top of this file" >&2
+            exit 1 ;;
+          esac
+          python -m pip install "$BAFCTL_SOURCE"
       - name: Check the registers
         run: bafctl check  # GITHUB_ACTIONS is set, so findings become annotations
       - name: Directors' summary
@@ -264,9 +292,29 @@ who changed what, when and why.
 | `schemas/` | Lets your editor check and complete the files as you type. |
 | `.pre-commit-config.yaml` | Runs `bafctl check` before every commit. |
 | `.github/workflows/bafctl.yml` | Runs the checks on every pull request. |
+| `.vscode/` | Tells Visual Studio Code which schema checks which file, and recommends its YAML extension. |
 
 Before first use, the board must confirm the appetite tolerances in `register.yaml`:
 they are proposals until it does.
+
+## Installing bafctl
+
+This repository was created with bafctl {version}. Install that version, so that your
+`bafctl check` agrees with CI's. bafctl is not on the Python Package Index yet: install
+it from the release tag of its repository{install_edit}
+
+```sh
+pip install "git+{repository}@v{version}"
+```
+
+or download `bafctl-{version}-py3-none-any.whl` from the repository's `v{version}` release
+and run `pip install bafctl-{version}-py3-none-any.whl`. Once bafctl is on the index,
+`pip install "bafctl=={version}"` works as well.
+
+CI installs what `BAFCTL_SOURCE`, at the top of `.github/workflows/bafctl.yml`, names:
+a git tag, a wheel's address or `bafctl=={version}`. When you upgrade bafctl, change it there
+in the same pull request, and the `rev:` in `.pre-commit-config.yaml` if you use the
+published hook.
 
 ## The daily loop
 
@@ -309,13 +357,77 @@ silenced:
 """
 
 
-def repository_files(options: InitOptions, schemas: dict[str, str]) -> dict[str, str]:
+def source_repository() -> str | None:
+    """The bafctl repository's address from the installed package's ``Project-URL``s, if any.
+
+    Looks for a ``Source``, ``Repository`` or ``Homepage`` URL (``[project.urls]`` in
+    pyproject.toml); None when bafctl names none or is not installed as a package.
+    """
+    from importlib import metadata
+
+    try:
+        entries = metadata.metadata("bafctl").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    urls = {}
+    for entry in entries:
+        label, _, url = str(entry).partition(",")
+        urls[label.strip().lower()] = url.strip().rstrip("/")
+    for label in ("source", "repository", "homepage"):
+        if urls.get(label, "").startswith("https://"):
+            return urls[label]
+    return None
+
+
+def _install_comment(repository: str | None, version: str) -> str:
+    base = repository or REPOSITORY_PLACEHOLDER
+    lines = [f"Where CI installs bafctl from: {version}, the version that created this repository."]
+    if repository is None:
+        lines += [
+            "EDIT THE LINE BELOW FIRST: replace <org> with the owner of the bafctl repository",
+            "your team installs from (bafctl is not on the Python Package Index yet).",
+        ]
+    lines += [
+        "It can also name a wheel attached to that repository's release,",
+        f"  {base}/releases/download/v{version}/bafctl-{version}-py3-none-any.whl",
+        f"or, once bafctl is on the Python Package Index: bafctl=={version}",
+    ]
+    return "\n".join(f"  # {line}" for line in lines)
+
+
+def github_workflow(repository: str | None, version: str = __version__) -> str:
+    """The CI workflow: installs bafctl ``version`` from the repository's tag (or a placeholder)."""
+    return GITHUB_WORKFLOW.format(
+        install_comment=_install_comment(repository, version),
+        source=_quoted(f"git+{repository or REPOSITORY_PLACEHOLDER}@v{version}"),
+    )
+
+
+def pre_commit_config(repository: str | None, version: str = __version__) -> str:
+    """The pre-commit configuration: the local hook, and the published one at ``v{version}``."""
+    return PRE_COMMIT_CONFIG.format(repository=repository or REPOSITORY_PLACEHOLDER, version=version)
+
+
+def vscode_settings() -> str:
+    """``.vscode/settings.json``: the YAML extension's schema for each kind of file."""
+    schemas = {f"./{SCHEMA_DIR}/{kind}.schema.json": list(globs) for kind, globs in SCHEMA_GLOBS.items()}
+    return json.dumps({"yaml.schemas": schemas}, indent=2) + "\n"
+
+
+_README_EDIT_ORG = "\n(replace `<org>` with the owner of the bafctl repository your team uses):"
+
+VSCODE_EXTENSIONS = json.dumps({"recommendations": ["redhat.vscode-yaml"]}, indent=2) + "\n"
+
+
+def repository_files(options: InitOptions, schemas: dict[str, str], repository: str | None = None) -> dict[str, str]:
     """Every file of a new register repository, by POSIX path relative to its root.
 
     Args:
         options: The register's ID, name and organisation, and the date to start from
             (the example risk is reviewed today and its actions fall due in the future).
         schemas: The JSON Schema texts by kind (``risk``, ``register``).
+        repository: The bafctl repository's address (:func:`source_repository`); None
+            writes :data:`REPOSITORY_PLACEHOLDER`, which the trust must edit.
     """
     risk_id = f"{options.register_id}01"
     day = options.today
@@ -333,8 +445,10 @@ def repository_files(options: InitOptions, schemas: dict[str, str]) -> dict[str,
         ),
         f"{SCHEMA_DIR}/register.schema.json": schemas["register"],
         f"{SCHEMA_DIR}/risk.schema.json": schemas["risk"],
-        ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
-        ".github/workflows/bafctl.yml": GITHUB_WORKFLOW.format(version=__version__),
+        ".pre-commit-config.yaml": pre_commit_config(repository),
+        ".github/workflows/bafctl.yml": github_workflow(repository),
+        ".vscode/settings.json": vscode_settings(),
+        ".vscode/extensions.json": VSCODE_EXTENSIONS,
         "bafctl.toml": BAFCTL_TOML.format(),
         "README.md": README_MD.format(
             name=markdown_text(options.name),
@@ -342,5 +456,8 @@ def repository_files(options: InitOptions, schemas: dict[str, str]) -> dict[str,
             folder=folder,
             risk_id=risk_id,
             risk_id_lower=risk_id.lower(),
+            version=__version__,
+            repository=repository or REPOSITORY_PLACEHOLDER,
+            install_edit=":" if repository else _README_EDIT_ORG,
         ),
     }
