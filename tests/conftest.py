@@ -32,10 +32,6 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     for name in list(os.environ):
         if (name.startswith(("GIT_", "BAFCTL_")) and name not in _DEVELOPER_SETTINGS) or name == "GITHUB_ACTIONS":
             monkeypatch.delenv(name, raising=False)
-    # `--no-cache` run in-process sets BAFCTL_NO_CACHE for the rest of the process (the CLI
-    # is one process a run): recorded as unset here, so monkeypatch unsets it afterwards.
-    monkeypatch.setenv("BAFCTL_NO_CACHE", "")
-    monkeypatch.delenv("BAFCTL_NO_CACHE")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

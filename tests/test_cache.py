@@ -313,16 +313,16 @@ def test_code_fingerprint_is_stable_and_covers_the_version(monkeypatch: pytest.M
         code_fingerprint.cache_clear()
 
 
-def test_default_folder_honours_the_override_and_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+def test_default_folder_is_the_platform_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library reads no BAFCTL_ variable: the CLI passes the folder (bafctl.settings)."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "ignored"))
     xdg = Path(os.environ["XDG_CACHE_HOME"])  # set per test by conftest
     assert default_cache_dir() == xdg / "bafctl"
-    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
-    assert default_cache_dir() == tmp_path / "elsewhere"
     default = ValidationCache[Any](fingerprint="f")
     default.put(b"x", "risk", 1)
-    assert default.directory == tmp_path / "elsewhere"
+    assert default.directory == xdg / "bafctl"
     assert default.get(b"x", "risk") == 1
+    assert not (tmp_path / "ignored").exists()
 
 
 # ---------------------------------------------------------------------------
@@ -680,13 +680,11 @@ def test_pack_larger_than_the_bound_is_not_written(tmp_path: Path) -> None:
         assert small.get(b"a", "risk") == "A"  # the other pack was not evicted for nothing
 
 
-def test_bound_can_be_raised_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bound_is_200_mb_unless_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert ValidationCache[Any](tmp_path).max_bytes == 200 * 1024 * 1024
-    monkeypatch.setenv(cache_module.CACHE_MAX_ENV, "1000")
-    assert ValidationCache[Any](tmp_path).max_bytes == 1000 * 1024 * 1024
+    monkeypatch.setenv(cache_module.CACHE_MAX_ENV, "1000")  # the CLI's setting: not read here
+    assert ValidationCache[Any](tmp_path).max_bytes == 200 * 1024 * 1024
     assert ValidationCache[Any](tmp_path, max_bytes=10).max_bytes == 10
-    monkeypatch.setenv(cache_module.CACHE_MAX_ENV, "lots")
-    assert ValidationCache[Any](tmp_path).max_bytes == 200 * 1024 * 1024
 
 
 # Names that other modules, tests and benchmarks import from bafctl.cache: the cut into

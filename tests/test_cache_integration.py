@@ -20,6 +20,7 @@ from bafctl.cache import ValidationCache
 from bafctl.checks import rule_analysis, run_checks
 from bafctl.load import positions
 from bafctl.loader import load_paths, load_workspace
+from bafctl.options import LoadOptions
 from conftest import GROUP_BAF, SCALE
 from test_bad_inputs import CASES, case_files
 from test_loader_properties import REGISTER, TARGET, mutants
@@ -43,8 +44,8 @@ def test_corpus_results_are_the_same_with_and_without_the_cache(case: dict[str, 
 
 
 def test_a_warm_load_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
-    cold = load_paths([GROUP_BAF], tmp_path)
+    options = LoadOptions(cache_dir=tmp_path / "cache")
+    cold = load_paths([GROUP_BAF], tmp_path, options=options)
     calls: list[bytes] = []
     real_parse = yamlio.parse_yaml
 
@@ -54,7 +55,7 @@ def test_a_warm_load_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(loader, "parse_yaml", counting_parse)
     monkeypatch.setattr(positions, "parse_yaml", counting_parse)  # positions rebuilt from text
-    warm = load_paths([GROUP_BAF], tmp_path)
+    warm = load_paths([GROUP_BAF], tmp_path, options=options)
     assert calls == []
     assert _shape(warm) == _shape(cold)
     # The text is still there when a command asks for it (parsed on demand).
@@ -65,36 +66,35 @@ def test_a_warm_load_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_no_cache_bypasses_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_dir = tmp_path / "cache"
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
-    monkeypatch.setenv("BAFCTL_NO_CACHE", "1")
-    load_paths([GROUP_BAF], tmp_path)
+    options = LoadOptions(cache_dir=cache_dir, use_cache=False)
+    load_paths([GROUP_BAF], tmp_path, options=options)
     assert not cache_dir.exists()
 
 
 def test_a_corrupt_pack_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_dir = tmp_path / "cache"
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
-    expected = _shape(load_paths([GROUP_BAF], tmp_path))
+    options = LoadOptions(cache_dir=cache_dir)
+    expected = _shape(load_paths([GROUP_BAF], tmp_path, options=options))
     packs = list(cache_dir.rglob("*.pack"))
     assert packs
     for pack in packs:
         data = bytearray(pack.read_bytes())
         data[len(data) // 2] ^= 0xFF
         pack.write_bytes(bytes(data))
-    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    assert _shape(load_paths([GROUP_BAF], tmp_path, options=options)) == expected
     for pack in cache_dir.rglob("*.pack"):
         pack.write_bytes(b"garbage")
-    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    assert _shape(load_paths([GROUP_BAF], tmp_path, options=options)) == expected
 
 
 def test_a_cache_folder_others_may_write_is_bypassed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_dir = tmp_path / "shared-cache"
     cache_dir.mkdir()
     cache_dir.chmod(0o777)
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(cache_dir))
-    expected = _shape(load_paths([GROUP_BAF], tmp_path, use_cache=False))
-    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
-    assert _shape(load_paths([GROUP_BAF], tmp_path)) == expected
+    options = LoadOptions(cache_dir=cache_dir)
+    expected = _shape(load_paths([GROUP_BAF], tmp_path, use_cache=False, options=options))
+    assert _shape(load_paths([GROUP_BAF], tmp_path, options=options)) == expected
+    assert _shape(load_paths([GROUP_BAF], tmp_path, options=options)) == expected
     assert list(cache_dir.iterdir()) == []  # nothing read, nothing written
     cache: ValidationCache[Any] = ValidationCache(cache_dir)
     assert cache.refusal is not None and "mode 0777" in cache.refusal
@@ -133,12 +133,12 @@ def test_parallel_validation_gives_the_same_workspace(monkeypatch: pytest.Monkey
     files = case_files(CASES[0])
     for path in sorted((GROUP_BAF / "risks").glob("*.yaml")):
         files[f"reg/risks/{path.name}"] = path.read_bytes()
-    monkeypatch.setenv("BAFCTL_WORKERS", "1")
-    serial = _shape(load_workspace(files))
+    workers = 1  # as BAFCTL_WORKERS=1 asks
+    serial = _shape(load_workspace(files, workers=workers))
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setenv("BAFCTL_WORKERS", "2")
-    assert loader._workers(len(files)) == 2
-    parallel = load_workspace(files)
+    workers = 2  # as BAFCTL_WORKERS=2 asks
+    assert loader._workers(len(files), workers) == 2
+    parallel = load_workspace(files, workers=workers)
     assert _shape(parallel) == serial
     # Positions from workers come back packed, and still locate every finding.
     assert all(f.line >= 1 and f.col >= 1 for f in parallel.findings)
@@ -168,13 +168,18 @@ def test_cached_rule_findings_equal_running_the_rules(case: dict[str, Any], tmp_
 
 
 def test_a_warm_check_restores_no_model_and_follows_the_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
+    options = LoadOptions(cache_dir=tmp_path / "cache")
     before, after = dt.date(2026, 1, 15), dt.date(2026, 6, 1)
-    expected = {day: _checked(load_paths([GROUP_BAF], tmp_path, use_cache=False), day) for day in (before, after)}
+    expected = {
+        day: _checked(load_paths([GROUP_BAF], tmp_path, use_cache=False, options=options), day)
+        for day in (before, after)
+    }
     assert expected[before] != expected[after]  # actions fall overdue between the two dates
     for day in (before, after, before):
-        load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))  # primes this day's findings
-        warm = load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day))
+        load_paths(
+            [GROUP_BAF], tmp_path, analysis=rule_analysis(today=day), options=options
+        )  # primes this day's findings
+        warm = load_paths([GROUP_BAF], tmp_path, analysis=rule_analysis(today=day), options=options)
         assert _checked(warm, day) == expected[day]
         # Not one model was decoded.
         assert warm.risks()
@@ -198,12 +203,12 @@ def test_rule_levels_and_options_are_part_of_the_cached_findings(tmp_path: Path)
 
 def test_parallel_rule_findings_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     files = {f"reg/{p.relative_to(GROUP_BAF).as_posix()}": p.read_bytes() for p in GROUP_BAF.rglob("*.yaml")}
-    monkeypatch.setenv("BAFCTL_WORKERS", "1")
-    serial = _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF)))
+    workers = 1  # as BAFCTL_WORKERS=1 asks
+    serial = _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF), workers=workers))
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setenv("BAFCTL_WORKERS", "2")
-    assert _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF))) == serial
-    assert serial == _checked(load_workspace(files))
+    workers = 2  # as BAFCTL_WORKERS=2 asks
+    assert _checked(load_workspace(files, analysis=rule_analysis(today=_AS_OF), workers=workers)) == serial
+    assert serial == _checked(load_workspace(files, workers=workers))
 
 
 def test_rules_over_cached_risks_run_in_workers_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,22 +219,22 @@ def test_rules_over_cached_risks_run_in_workers_alike(tmp_path: Path, monkeypatc
     cache: ValidationCache[Any] = ValidationCache(tmp_path / "cache")
     load_workspace(files, cache=cache, analysis=rule_analysis(today=_AS_OF))
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setenv("BAFCTL_WORKERS", "2")
+    workers = 2  # as BAFCTL_WORKERS=2 asks
 
     def refuse(data: bytes, settings: Any) -> Any:
         raise AssertionError("a cached risk was validated again")  # in the workers too: they fork with the patch
 
     monkeypatch.setattr(loader, "_compute_risk", refuse)
-    next_day = load_workspace(files, cache=cache, analysis=rule_analysis(today=later))
+    next_day = load_workspace(files, cache=cache, analysis=rule_analysis(today=later), workers=workers)
     assert _checked(next_day, later) == expected
     # The rules read each cached model once and did not keep it.
     assert not any(lr.model_in_memory for _, lr in next_day.risks())
 
 
 def test_positions_are_rebuilt_from_the_text_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BAFCTL_CACHE_DIR", str(tmp_path / "cache"))
-    load_paths([GROUP_BAF], tmp_path)
-    warm = load_paths([GROUP_BAF], tmp_path)
+    options = LoadOptions(cache_dir=tmp_path / "cache")
+    load_paths([GROUP_BAF], tmp_path, options=options)
+    warm = load_paths([GROUP_BAF], tmp_path, options=options)
     for _reg, lr in warm.risks():
         assert isinstance(lr.source, loader.SourceFromText)
         assert "not parsed" in repr(lr.source)

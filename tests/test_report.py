@@ -488,11 +488,13 @@ def test_summary_public_leaves_out_private_risks(runner: CliRunner, tmp_path: Pa
 
 
 def test_the_html_written_chunk_by_chunk_is_the_rendered_document(runner: CliRunner, repo: GitRepo) -> None:
-    from bafctl.commands.report import revision_of
     from bafctl.render.report_html import report_html_chunks
+    from bafctl.usecases.report import revision_of
 
     workspace = load_paths([repo.root / "registers"], repo.root)
-    built = build_report(workspace, revision=revision_of([]), date=dt.date(2026, 1, 29), audience=Audience.BOARD)
+    built = build_report(
+        workspace, revision=revision_of([], Path.cwd()), date=dt.date(2026, 1, 29), audience=Audience.BOARD
+    )
     chunks = list(report_html_chunks(built))
     assert len(chunks) > len(built.risks)  # a page at a time, not one string
     assert "".join(chunks) == render_report_html(built)

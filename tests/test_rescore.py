@@ -449,8 +449,8 @@ def test_file_changed_between_read_and_write(
     path = register / "risks" / "realistic_bom.yaml"
     real_plan = core.plan_rescore
 
-    def plan_then_edit(files: dict[str, bytes], req: RescoreRequest) -> core.RiskRescore:
-        result = real_plan(files, req)
+    def plan_then_edit(files: dict[str, bytes], req: RescoreRequest, **options: Any) -> core.RiskRescore:
+        result = real_plan(files, req, **options)
         path.write_bytes(path.read_bytes().replace(b"Transcribed by hand", b"Typed by hand"))
         return result
 

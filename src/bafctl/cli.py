@@ -69,8 +69,7 @@ def _root(
     ] = False,
 ) -> None:
     _support.DEBUG = debug
-    if no_cache:
-        _support.disable_cache()
+    _support.NO_CACHE = no_cache
 
 
 for _module in COMMAND_MODULES:

@@ -90,6 +90,20 @@ class WriteFailedError(BafctlError):
 # -- exit 1: the register needs attention ------------------------------------------
 
 
+class RegistersInvalidError(BafctlError):
+    """A register has error-level findings, so nothing is produced from it (exit 1).
+
+    A board paper built from a register with a broken file would silently leave a risk
+    out. The CLI prints each finding (``path:line:col``) before the message.
+    """
+
+    exit_code = ExitCode.FINDINGS
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+
+
 class WriteRefusedError(BafctlError):
     """A write was refused to protect the file (invalid, changed, locked or unsafe)."""
 

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from bafctl.errors import RevisionError, UsageError
+from bafctl.options import DEFAULT_LOAD_OPTIONS, LoadOptions
 from bafctl.revision import WORKTREE, CommitChanges, FileChange, RevisionInfo
 from bafctl.sources import disk, layout
 from bafctl.sources.git import (
@@ -239,7 +240,7 @@ def read_register_files(
     return files
 
 
-def _worktree_workspace(repo: Repository, wanted: Sequence[str]) -> Workspace:
+def _worktree_workspace(repo: Repository, wanted: Sequence[str], options: LoadOptions) -> Workspace:
     from bafctl.errors import RegisterNotFoundError
     from bafctl.loader import load_paths, load_workspace
 
@@ -247,7 +248,7 @@ def _worktree_workspace(repo: Repository, wanted: Sequence[str]) -> Workspace:
     if wanted and not targets:
         return load_workspace({})  # the paths exist only at the other revision
     try:
-        return load_paths(targets, repo.root)
+        return load_paths(targets, repo.root, options=options)
     except RegisterNotFoundError:
         if wanted:
             raise
@@ -269,7 +270,9 @@ def _worktree_info(repo: Repository, wanted: Sequence[str]) -> RevisionInfo:
     return RevisionInfo(WORKTREE, head, short, None, "uncommitted changes", "", dirty=repo.dirty(wanted, head))
 
 
-def workspace_at(revision: str, paths: Sequence[Path], cwd: Path) -> tuple[Workspace, RevisionInfo]:
+def workspace_at(
+    revision: str, paths: Sequence[Path], cwd: Path, *, options: LoadOptions = DEFAULT_LOAD_OPTIONS
+) -> tuple[Workspace, RevisionInfo]:
     """The registers as they were at ``revision`` (or on disk, for :data:`WORKTREE`).
 
     Loaded through the one loader (:func:`bafctl.loader.load_workspace`) from the blobs
@@ -277,10 +280,12 @@ def workspace_at(revision: str, paths: Sequence[Path], cwd: Path) -> tuple[Works
     findings in ``workspace.findings``, not a crash. Paths in the workspace are
     repository-relative. An empty workspace means no register existed there.
     """
-    return workspaces_at([revision], paths, cwd)[0]
+    return workspaces_at([revision], paths, cwd, options=options)[0]
 
 
-def workspaces_at(revisions: Sequence[str], paths: Sequence[Path], cwd: Path) -> list[tuple[Workspace, RevisionInfo]]:
+def workspaces_at(
+    revisions: Sequence[str], paths: Sequence[Path], cwd: Path, *, options: LoadOptions = DEFAULT_LOAD_OPTIONS
+) -> list[tuple[Workspace, RevisionInfo]]:
     """:func:`workspace_at` for several revisions, sharing what they have in common.
 
     A blob present at several revisions is read from git once, and the validated blobs
@@ -288,14 +293,14 @@ def workspaces_at(revisions: Sequence[str], paths: Sequence[Path], cwd: Path) ->
     ``diff`` of two revisions of 5,000 risks).
     """
     from bafctl.cache import ValidationCache
-    from bafctl.loader import cache_enabled, load_workspace
+    from bafctl.loader import load_workspace, open_cache
 
     repo = Repository.discover(cwd)
     try:
         wanted = repository_paths(paths, cwd, repo.root)
         blobs: dict[str, bytes] = {}
         results: list[tuple[Workspace, RevisionInfo]] = []
-        pack_cache: ValidationCache[Any] | None = ValidationCache() if cache_enabled() else None
+        pack_cache: ValidationCache[Any] | None = open_cache(options) if options.use_cache else None
         pack = pack_cache.pack(f"git\0{repo.root}") if pack_cache is not None else None
         read: list[tuple[str, dict[str, bytes], RevisionInfo] | None] = []
         for revision in revisions:  # every blob first: git's processes end before validation
@@ -309,9 +314,9 @@ def workspaces_at(revisions: Sequence[str], paths: Sequence[Path], cwd: Path) ->
         repo.close()
         for entry in read:
             if entry is None:
-                results.append((_worktree_workspace(repo, wanted), _worktree_info(repo, wanted)))
+                results.append((_worktree_workspace(repo, wanted, options), _worktree_info(repo, wanted)))
             else:
-                results.append((load_workspace(entry[1], cache=pack), entry[2]))
+                results.append((load_workspace(entry[1], cache=pack, workers=options.workers), entry[2]))
         if pack is not None:
             pack.save()
         return results
@@ -368,7 +373,14 @@ def _pathspecs(wanted: Sequence[str]) -> list[str]:
     return [":(glob)**/*.yaml", ":(glob)**/*.yml"]
 
 
-def risk_history(risk_id: str, paths: Sequence[Path], cwd: Path, *, since: str | None = None) -> RiskHistory:
+def risk_history(
+    risk_id: str,
+    paths: Sequence[Path],
+    cwd: Path,
+    *,
+    since: str | None = None,
+    options: LoadOptions = DEFAULT_LOAD_OPTIONS,
+) -> RiskHistory:
     """Every commit reachable from HEAD (after ``since``) that changed a risk's assessments.
 
     One ``git log --raw`` and one object database (``git cat-file --batch``) for the whole run
@@ -385,7 +397,7 @@ def risk_history(risk_id: str, paths: Sequence[Path], cwd: Path, *, since: str |
         repo.require_full_history("history")
         since_sha = since_info.sha if since_info else None
         commits = repo.history(head, since=since_sha, pathspecs=_pathspecs(source.wanted))
-        return trace_risk(risk_id, commits, source, since=since_info)
+        return trace_risk(risk_id, commits, source, since=since_info, options=options)
 
 
 def commits_between(old: RevisionInfo, new: RevisionInfo, paths: Sequence[Path], cwd: Path) -> list[CommitChanges]:

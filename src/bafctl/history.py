@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from bafctl.diff import ASSESSMENTS, Cxl
 from bafctl.findings import Finding, Level
 from bafctl.loader import entry_cache, load_workspace
+from bafctl.options import DEFAULT_LOAD_OPTIONS, LoadOptions
 from bafctl.revision import CommitChanges, RevisionInfo
 from bafctl.scoring import band_for, tolerance_for
 from bafctl.sources.layout import REGISTER_FILE, is_register_candidate
@@ -141,7 +142,7 @@ class _Loaded:
 
 
 class _Tracer:
-    def __init__(self, risk_id: str, source: Source) -> None:
+    def __init__(self, risk_id: str, source: Source, options: LoadOptions) -> None:
         self.risk_id = risk_id
         self.key = risk_id.casefold()
         self.needle = risk_id.lower().encode("utf-8")
@@ -149,7 +150,7 @@ class _Tracer:
         self.blobs: dict[str, bytes] = {}
         self.cache: dict[tuple[str, str, str, str], _Loaded] = {}
         # Across runs, each distinct blob is validated once (the cache of validated files).
-        self.store = entry_cache()
+        self.store = entry_cache(options=options)
         self.parsed = 0
 
     def may_hold(self, data: bytes) -> bool:
@@ -212,7 +213,12 @@ def _candidates(commit: CommitChanges) -> list[tuple[str, str | None, str | None
 
 
 def trace_risk(
-    risk_id: str, commits: Sequence[CommitChanges], source: Source, *, since: RevisionInfo | None = None
+    risk_id: str,
+    commits: Sequence[CommitChanges],
+    source: Source,
+    *,
+    since: RevisionInfo | None = None,
+    options: LoadOptions = DEFAULT_LOAD_OPTIONS,
 ) -> RiskHistory:
     """Every commit in ``commits`` (oldest first) that changed ``risk_id``'s assessments.
 
@@ -221,12 +227,13 @@ def trace_risk(
         commits: From :meth:`bafctl.gitio.Repository.history`, oldest first.
         source: Trees, blobs and registers (:class:`bafctl.gitio.HistorySource`).
         since: The commit the history starts after; the risk's state there is the baseline.
+        options: The cache settings (each distinct blob is validated once across runs).
 
     A commit is listed when the risk first appears (``added``), when its initial, current
     or target C x L changes (``rescored``), or when it disappears (``removed``). Edits to
     other fields are not listed.
     """
-    tracer = _Tracer(risk_id, source)
+    tracer = _Tracer(risk_id, source, options)
     history = RiskHistory(risk_id, since=since, commits_read=len(commits))
     if since is not None and since.sha is not None:
         tree = source.tree(since.sha)

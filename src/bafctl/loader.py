@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,6 +34,7 @@ from bafctl.load.positions import LoadedRisk as LoadedRisk  # noqa: PLC0414 - re
 from bafctl.load.positions import SourceFromText as SourceFromText  # noqa: PLC0414 - re-exported
 from bafctl.load.validate import _Validated, risk_id_of, validate, yaml_findings
 from bafctl.models import RegisterSettings, Risk
+from bafctl.options import DEFAULT_LOAD_OPTIONS, LoadOptions
 from bafctl.sources.disk import (
     discover_register_roots as discover_register_roots,  # noqa: PLC0414 - re-exported: it used to live here
 )
@@ -125,13 +125,14 @@ class Workspace:
 PARALLEL_MIN_FILES = 200
 
 
-def _workers(jobs: int) -> int:
+def _workers(jobs: int, wanted: int = 0) -> int:
     """Worker processes for a cold load (:func:`bafctl.load.jobs.workers_for`).
 
     Below :data:`PARALLEL_MIN_FILES` files to parse, starting workers costs more than it
-    saves; on a busy machine set ``BAFCTL_WORKERS=1``. Figures: benchmarks/README.md.
+    saves; ``wanted`` is :attr:`LoadOptions.workers` (0: one per core, 1: none).
+    Figures: benchmarks/README.md.
     """
-    return workers_for(jobs, PARALLEL_MIN_FILES)
+    return workers_for(jobs, PARALLEL_MIN_FILES, wanted)
 
 
 def _settings_context(settings_digest: str) -> str:
@@ -177,7 +178,11 @@ def _compute_risk(data: bytes, settings: RegisterSettings | None) -> _Validated:
 
 
 def load_workspace(
-    files: Mapping[str, bytes], *, cache: ValidationStore | None = None, analysis: RiskAnalysis | None = None
+    files: Mapping[str, bytes],
+    *,
+    cache: ValidationStore | None = None,
+    analysis: RiskAnalysis | None = None,
+    workers: int = 0,
 ) -> Workspace:
     """Validate every register in ``files`` (POSIX path -> bytes) and check references.
 
@@ -185,7 +190,8 @@ def load_workspace(
     no git. Returns every finding, not just the first. With or without the cache the
     result is the same (tested on the whole bad-input corpus). ``analysis`` adds
     per-risk findings (the quality rules), computed and cached beside validation and
-    kept on each :class:`LoadedRisk` for :func:`bafctl.checks.run_checks`.
+    kept on each :class:`LoadedRisk` for :func:`bafctl.checks.run_checks`. ``workers``:
+    worker processes for a large cold load (0: one per core, 1: none).
     """
     register_dirs = register_folders(files)
     risk_files, findings = _risk_files_by_register(files, register_dirs)
@@ -195,7 +201,7 @@ def load_workspace(
     jobs, cached, analyses = _plan(files, risk_files, cache, analysis, settings_by_folder)
     # The validation and the number of workers are this module's, read at each call: the
     # worker processes fork with whatever stands here (tests/test_cache_integration.py).
-    computed = run_jobs(jobs, settings_by_folder, analysis, compute=_compute_risk, workers=_workers(len(jobs)))
+    computed = run_jobs(jobs, settings_by_folder, analysis, compute=_compute_risk, workers=_workers(len(jobs), workers))
     for path, (result, found) in computed.items():
         job = jobs[path]
         settings_digest = settings_by_folder[job.folder][1]
@@ -388,22 +394,21 @@ register_codec(Finding, "Finding", lambda finding, _encode: _finding_row(finding
 register_codec(_Validated, "Validated", _encode_validated, _decode_validated)
 
 
-#: Set to 1 (or `bafctl --no-cache`) to bypass the cache of validated files.
-NO_CACHE_ENV = "BAFCTL_NO_CACHE"
+def cache_enabled(use_cache: bool | None = None, options: LoadOptions = DEFAULT_LOAD_OPTIONS) -> bool:
+    """Whether to use the validation cache: ``use_cache`` when given, else the options'."""
+    return options.use_cache if use_cache is None else use_cache
 
 
-def cache_enabled(use_cache: bool | None = None) -> bool:
-    """Whether to use the validation cache: the argument, else not ``$BAFCTL_NO_CACHE``."""
-    if use_cache is not None:
-        return use_cache
-    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
-
-
-def entry_cache(use_cache: bool | None = None) -> ValidationStore | None:
+def entry_cache(use_cache: bool | None = None, options: LoadOptions = DEFAULT_LOAD_OPTIONS) -> ValidationStore | None:
     """The cache for files read one by one (git blobs), or None when it is bypassed."""
-    if not cache_enabled(use_cache):
+    if not cache_enabled(use_cache, options):
         return None
-    return ValidationCache[Any]()
+    return open_cache(options)
+
+
+def open_cache(options: LoadOptions = DEFAULT_LOAD_OPTIONS) -> ValidationCache[Any]:
+    """The cache of validated files in the folder and with the bound the options name."""
+    return ValidationCache[Any](options.cache_dir, max_bytes=options.cache_max_bytes)
 
 
 def load_paths(
@@ -412,28 +417,29 @@ def load_paths(
     *,
     use_cache: bool | None = None,
     analysis: RiskAnalysis | None = None,
+    options: LoadOptions = DEFAULT_LOAD_OPTIONS,
 ) -> Workspace:
     """Read the registers named by ``paths`` from disk and load them.
 
     Files that were not read (symbolic links, unreadable files) are findings too.
     Validated files are cached by content (one pack per set of registers), so an
-    unchanged file is never parsed twice; ``use_cache=False`` bypasses the cache.
-    ``analysis``: see :func:`load_workspace`.
+    unchanged file is never parsed twice; ``use_cache=False`` (or
+    ``options.use_cache``) bypasses the cache. ``analysis``: see :func:`load_workspace`.
     """
     files, findings = scan_files(paths, cwd)
     # The collector is paused during the load and given back as it was (load/jobs.py).
-    with collector_paused():
-        workspace = _load_files(files, cwd, use_cache, analysis)
+    with collector_paused(freeze=options.freeze_loaded):
+        workspace = _load_files(files, cwd, cache_enabled(use_cache, options), analysis, options)
     workspace.findings = sorted(workspace.findings + findings)
     return workspace
 
 
 def _load_files(
-    files: Mapping[str, bytes], cwd: Path | None, use_cache: bool | None, analysis: RiskAnalysis | None
+    files: Mapping[str, bytes], cwd: Path | None, use_cache: bool, analysis: RiskAnalysis | None, options: LoadOptions
 ) -> Workspace:
-    if cache_enabled(use_cache) and files:
+    if use_cache and files:
         folders = sorted({str(PurePosixPath(p).parent) for p in files if PurePosixPath(p).name == REGISTER_FILE})
         group = "\0".join([str((cwd or Path.cwd()).resolve()), *folders])
-        with ValidationCache[Any]().pack(group) as pack:
-            return load_workspace(files, cache=pack, analysis=analysis)
-    return load_workspace(files, analysis=analysis)
+        with open_cache(options).pack(group) as pack:
+            return load_workspace(files, cache=pack, analysis=analysis, workers=options.workers)
+    return load_workspace(files, analysis=analysis, workers=options.workers)

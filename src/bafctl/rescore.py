@@ -37,6 +37,7 @@ from bafctl.escaping import terminal
 from bafctl.findings import Finding, Level
 from bafctl.loader import REGISTER_FILE, LoadedRegister, Workspace, entry_cache, load_workspace
 from bafctl.models import Band
+from bafctl.options import DEFAULT_LOAD_OPTIONS, LoadOptions
 from bafctl.scoring import ASSESSMENT_NAMES, band_for, format_pair, tolerance_for
 from bafctl.sources.layout import owner_of, owners, register_folders, settings_path
 from bafctl.yamlio import ParsedYaml, Span, resolve_plain, value_at
@@ -359,7 +360,9 @@ def _errors(workspace: Workspace, paths: Iterable[str]) -> list[Finding]:
     return [f for f in workspace.findings if f.level is Level.ERROR and f.suppressed is None and f.path in wanted]
 
 
-def _verify(before: Workspace, files: Mapping[str, bytes], plans: Sequence[FilePlan]) -> tuple[Workspace, list[str]]:
+def _verify(
+    before: Workspace, files: Mapping[str, bytes], plans: Sequence[FilePlan], options: LoadOptions
+) -> tuple[Workspace, list[str]]:
     """Re-read every planned file with the one loader and check it is exactly the plan.
 
     Returns the workspace after the change and the paths whose new text has errors
@@ -369,7 +372,7 @@ def _verify(before: Workspace, files: Mapping[str, bytes], plans: Sequence[FileP
     changed = {plan.path: plan.new for plan in plans if plan.changed}
     if not changed:
         return before, []
-    after = load_workspace({**files, **changed}, cache=entry_cache())
+    after = load_workspace({**files, **changed}, cache=entry_cache(options=options))
     failed: list[str] = []
     for plan in plans:
         if not plan.changed:
@@ -497,13 +500,16 @@ def _derived_edits(
     return edits, changes
 
 
-def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRescore:
+def plan_rescore(
+    files: Mapping[str, bytes], request: RescoreRequest, *, options: LoadOptions = DEFAULT_LOAD_OPTIONS
+) -> RiskRescore:
     """Plan and verify the rescore of one risk; nothing is written.
 
     Args:
         files: Every file of the registers read (POSIX path -> bytes), as
             :func:`bafctl.loader.read_files` returns them.
         request: The risk, the new assessments, the date and the optional reason.
+        options: The cache settings for the loads that plan and verify the edit.
 
     Returns:
         The verified plan; ``plan.changed`` is False when the risk already reads as asked.
@@ -519,7 +525,7 @@ def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRes
     if not request.assessments:
         raise UsageError("say what to change: --initial, --current and/or --target, e.g. --current 4x3")
     reason = _clean_reason(request.reason) if request.reason is not None else None
-    workspace = load_workspace(files, cache=entry_cache())
+    workspace = load_workspace(files, cache=entry_cache(options=options))
     path, register = _find(workspace, files, request.risk_id)
     # The register that governs the file, by the loader's own rule (sources/layout).
     owner = owner_of(path, register_folders(files))
@@ -556,9 +562,9 @@ def plan_rescore(files: Mapping[str, bytes], request: RescoreRequest) -> RiskRes
     old = files[path]
     new = encode_text(splice(parsed.text, edits), parsed.bom) if edits else old
     plan = FilePlan(path, old, new, tuple(changes), comment)
-    _, failed = _verify(workspace, files, [plan])
+    _, failed = _verify(workspace, files, [plan], options)
     if failed:
-        after_ws = load_workspace({**files, path: new}, cache=entry_cache())
+        after_ws = load_workspace({**files, path: new}, cache=entry_cache(options=options))
         raise RescoreRefusedError(
             f"{path}: the rescored file would not be valid (listed above); nothing written",
             _errors(after_ws, [path]),
@@ -596,7 +602,9 @@ def _all_edits(parsed: ParsedYaml, path: str, bands: list[Band]) -> tuple[list[E
     return edits, changes
 
 
-def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[Refusal]]:
+def plan_rescore_all(
+    files: Mapping[str, bytes], *, options: LoadOptions = DEFAULT_LOAD_OPTIONS
+) -> tuple[list[FilePlan], list[Refusal]]:
     """Plan every stored ``score`` and ``band`` recomputed from C x L and the register's matrix.
 
     A stored score that disagrees with C x L is an error the loader reports (docs/domain.md
@@ -652,7 +660,7 @@ def plan_rescore_all(files: Mapping[str, bytes]) -> tuple[list[FilePlan], list[R
             continue
         new = encode_text(splice(parsed.text, edits), parsed.bom) if edits else files[path]
         plans.append(FilePlan(path, files[path], new, tuple(changes)))
-    after, failed = _verify(workspace, files, plans)
+    after, failed = _verify(workspace, files, plans, options)
     # A file with errors is refused even when none of its stored values is stale: it
     # cannot be vouched for, and `rescore --all --check` must fail where `check` does (R1).
     failed += [plan.path for plan in plans if not plan.changed and _errors(after, [plan.path])]

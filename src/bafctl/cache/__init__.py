@@ -129,10 +129,10 @@ T = TypeVar("T")
 
 #: Default bound on the cache folder's size.
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-#: Environment variable naming the cache folder (else the platform's user cache folder).
+# The command line's variables for the folder and the bound (a 20,000-risk BAF register's
+# pack is about 260 MB: such a group raises the bound rather than lose its cache). They
+# are read by bafctl.settings, never here.
 CACHE_DIR_ENV = "BAFCTL_CACHE_DIR"
-#: Environment variable overriding the bound, in MB (a 20,000-risk BAF register's pack is
-#: about 260 MB: such a group raises the bound rather than lose its cache).
 CACHE_MAX_ENV = "BAFCTL_CACHE_MAX_MB"
 
 _MAGIC = b"BAFCACHE"
@@ -169,18 +169,12 @@ class CacheStats:
 
 
 def default_max_bytes() -> int:
-    """``$BAFCTL_CACHE_MAX_MB`` megabytes when set to a positive number, else 200 MB."""
-    value = os.environ.get(CACHE_MAX_ENV, "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value) * 1024 * 1024
+    """The bound on the cache's size when none is given: 200 MB."""
     return DEFAULT_MAX_BYTES
 
 
 def default_cache_dir() -> Path:
-    """``$BAFCTL_CACHE_DIR``, else the platform's user cache folder for bafctl."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    if override:
-        return Path(override)
+    """The platform's user cache folder for bafctl (``$XDG_CACHE_HOME/bafctl`` on Linux)."""
     import platformdirs  # only when needed: about 6 ms of import
 
     return Path(platformdirs.user_cache_dir("bafctl", appauthor=False))

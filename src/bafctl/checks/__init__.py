@@ -129,8 +129,12 @@ def _unknown_silences(lr: LoadedRisk) -> list[Finding]:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Plan:
-    """The enabled rules with their levels and options, worked out once a run."""
+class RulePlan:
+    """The enabled rules with their levels and options, worked out once a run.
+
+    Built by :func:`rule_plan`; hand :attr:`analysis` to the loader, so the rules run
+    beside validation (and are cached per file), then :meth:`run` over what it loaded.
+    """
 
     today: dt.date
     rules: tuple[tuple[str, Rule, Level, Mapping[str, Any]], ...]
@@ -141,7 +145,7 @@ class _Plan:
         today: dt.date,
         levels: Mapping[str, Level | None] | None,
         options: Mapping[str, Mapping[str, Any]] | None,
-    ) -> _Plan:
+    ) -> RulePlan:
         levels = levels or {}
         options = options or {}
         enabled = []
@@ -181,6 +185,36 @@ class _Plan:
         reg = LoadedRegister(".", settings, REGISTER_FILE, SourceMap())
         return tuple(self.check_risk(reg, lr))
 
+    @property
+    def analysis(self) -> RiskAnalysis:
+        """The rules as a loader analysis: run beside validation, cached per risk file."""
+        return RiskAnalysis(self.key, self.analyse)
+
+    def run(self, workspace: Workspace) -> list[Finding]:
+        """Every enabled rule's findings over the loaded risks, in file order (see :func:`run_checks`).
+
+        A risk loaded with :attr:`analysis` already carries its findings; only the others
+        are judged here.
+        """
+        key = self.key
+        findings: list[Finding] = []
+        for reg, lr in workspace.risks():
+            if lr.analysis is not None and lr.analysis[0] == key:
+                findings.extend(lr.analysis[1])
+            else:
+                findings.extend(self.check_risk(reg, lr))
+        return sorted(findings)
+
+
+def rule_plan(
+    *,
+    today: dt.date,
+    levels: Mapping[str, Level | None] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RulePlan:
+    """The rules a run judges, with their levels and options (see :func:`run_checks`)."""
+    return RulePlan.of(today, levels, options)
+
 
 def rule_analysis(
     *,
@@ -194,8 +228,7 @@ def rule_analysis(
     same arguments: the rules' findings come from the loader (from worker processes on a
     cold load, from the cache on a warm one) instead of being worked out again.
     """
-    plan = _Plan.of(today, levels, options)
-    return RiskAnalysis(plan.key, plan.analyse)
+    return RulePlan.of(today, levels, options).analysis
 
 
 def run_checks(
@@ -220,12 +253,4 @@ def run_checks(
         its register's settings, so a risk loaded with :func:`rule_analysis` for the same
         arguments already carries its findings.
     """
-    plan = _Plan.of(today, levels, options)
-    key = plan.key
-    findings: list[Finding] = []
-    for reg, lr in workspace.risks():
-        if lr.analysis is not None and lr.analysis[0] == key:
-            findings.extend(lr.analysis[1])
-        else:
-            findings.extend(plan.check_risk(reg, lr))
-    return sorted(findings)
+    return RulePlan.of(today, levels, options).run(workspace)

@@ -12,17 +12,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn, TextIO
 
 import typer
 
-from bafctl.errors import BafctlError, ExitCode, OutputError
+from bafctl.errors import BafctlError, ExitCode, OutputError, RegistersInvalidError, RescoreRefusedError
 from bafctl.jsonout import dump_json
+
+if TYPE_CHECKING:
+    from bafctl.settings import Settings
+    from bafctl.usecases.registers import EarlierRegisters
 
 __all__ = ["dump_json"]
 
 #: Set by the global ``--debug`` option: show tracebacks for internal errors.
 DEBUG = False
+#: Set by the global ``--no-cache`` option of this invocation (the root callback sets it
+#: every run, so one run's flag never reaches the next in the same process).
+NO_CACHE = False
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -34,9 +41,14 @@ PathsArg = Annotated[
 ]
 
 
-def disable_cache() -> None:
-    """`--no-cache`: every load in this process (and its workers) bypasses the cache."""
-    os.environ["BAFCTL_NO_CACHE"] = "1"
+def run_settings(*, no_cache: bool = False) -> Settings:
+    """This run's settings, from the flags and the environment (:func:`bafctl.settings.gather`).
+
+    ``no_cache``: the command's own ``--no-cache``, beside the global one.
+    """
+    from bafctl.settings import gather
+
+    return gather(no_cache=no_cache or NO_CACHE)
 
 
 def parse_date_option(value: str | None, option: str) -> dt.date | None:
@@ -51,15 +63,15 @@ def parse_date_option(value: str | None, option: str) -> dt.date | None:
 
 def today(as_of: dt.date | None = None) -> dt.date:
     """The date rules are judged on: ``--as-of``, else ``BAFCTL_TODAY``, else today."""
-    if as_of is not None:
-        return as_of
-    env = os.environ.get("BAFCTL_TODAY")
-    if env:
-        try:
-            return dt.date.fromisoformat(env)
-        except ValueError:
-            raise BafctlError(f"BAFCTL_TODAY={env!r} is not a date: write YYYY-MM-DD") from None
-    return dt.date.today()
+    return run_settings().date(as_of)
+
+
+def print_findings(findings: Any) -> None:
+    """Each finding as ``path:line:col: level: message`` on stderr (before a refusal)."""
+    from bafctl.render.findings import line_for
+
+    for finding in findings:
+        err(line_for(finding))
 
 
 def _output_failed(exc: BaseException | None) -> NoReturn:
@@ -192,6 +204,22 @@ def err(text: str) -> None:
         stream.write(log_safe(terminal(text.rstrip("\n"))) + "\n")
 
 
+def report_earlier_problems(earlier: EarlierRegisters) -> None:
+    """The files that did not load at an earlier revision (``--since``), on stderr.
+
+    Their risks then count as new: an earlier broken file is no reason to refuse today's output.
+    """
+    from bafctl.render.findings import line_for
+
+    if not earlier.broken:
+        return
+    label = earlier.info.label
+    for finding in earlier.broken:
+        err(f"{line_for(finding)} (at {label})")
+    files = len({f.path for f in earlier.broken})
+    err(f"bafctl: warning: {files} file(s) did not load at {label}: their risks are compared as if they were new")
+
+
 def stdout_console(*, stderr: bool = False) -> Any:
     """A rich Console that never interprets markup from data and colours only a TTY."""
     from rich.console import Console
@@ -238,6 +266,8 @@ def handle_errors() -> Iterator[None]:
     except BafctlError as exc:
         if isinstance(exc, OutputError):
             silence_stdout()
+        if isinstance(exc, RegistersInvalidError | RescoreRefusedError):
+            print_findings(exc.findings)  # the problems first, each at its position
         err(f"bafctl: error: {exc}")
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, print_findings, run_settings
 
 
 class BreachFormat(StrEnum):
@@ -43,29 +44,26 @@ def breaches(
     """
     as_of_date = parse_date_option(as_of, "--as-of")
     with handle_errors():
-        from bafctl.breaches import breach_report
-        from bafctl.loader import load_paths
         from bafctl.render.breaches import render_json, render_markdown, render_text
-        from bafctl.render.findings import line_for
+        from bafctl.usecases.breaches import find_breaches
 
-        workspace = load_paths(paths or [])
-        errors = [f for f in workspace.findings if f.level.value == "error" and f.suppressed is None]
-        for finding in errors:
-            err(line_for(finding))
-        if errors:
-            files = len({f.path for f in errors})
+        settings = run_settings()
+        found = find_breaches(list(paths or []), Path.cwd(), today=settings.date(as_of_date), options=settings.load)
+        print_findings(found.errors)
+        if found.errors:
+            files = len({f.path for f in found.errors})
             err(
                 f"bafctl: warning: {files} file{'s have' if files != 1 else ' has'} errors: "
                 "the report may be incomplete (`bafctl check` lists every problem)"
             )
-        report = breach_report(workspace, today(as_of_date))
+        report = found.report
         if output_format is BreachFormat.json:
             out(render_json(report))
         elif output_format is BreachFormat.markdown:
             out(render_markdown(report))
         else:
             out(render_text(report))
-        failed = report.in_breach > 0 or bool(errors)
+        failed = found.failed
     raise typer.Exit(1 if failed and not exit_zero else 0)
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, disable_cache, err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, run_settings
 
 if TYPE_CHECKING:
-    from bafctl.findings import Finding, Level
-    from bafctl.loader import RiskAnalysis, Workspace
+    from bafctl.findings import Level
     from bafctl.render.findings import RuleInfo
+    from bafctl.usecases.check import CheckResult
 
 
 class CheckFormat(StrEnum):
@@ -36,34 +35,6 @@ class FailOnChoice(StrEnum):
     never = "never"
 
 
-def _load(paths: list[Path], analysis: RiskAnalysis) -> Workspace:
-    """Load the registers the paths name; files outside any register are skipped.
-
-    The pre-commit hook passes every changed YAML file, including ones that are not
-    part of a register (``.pre-commit-config.yaml``, CI workflows): those are skipped
-    with a note on stderr rather than failing the commit. A folder with no register is
-    still an error.
-    """
-    from bafctl.errors import RegisterNotFoundError
-    from bafctl.escaping import display_path
-    from bafctl.loader import Workspace, discover_register_roots, load_paths
-
-    if not paths:
-        return load_paths([], analysis=analysis)
-    kept: list[Path] = []
-    for path in paths:
-        if path.is_file() and not path.is_symlink():
-            try:
-                discover_register_roots([path])
-            except RegisterNotFoundError:
-                err(f"bafctl: skipped {display_path(path)}: not inside a register")
-                continue
-        kept.append(path)
-    if not kept:
-        return Workspace([], [], {})
-    return load_paths(kept, analysis=analysis)
-
-
 def _rule_infos(levels: dict[str, Level | None]) -> dict[str, RuleInfo]:
     from bafctl.checks import LOADER_RULES, RULES, UNKNOWN_RULE, rule_summary
     from bafctl.docs_gen import rule_markdown
@@ -80,16 +51,10 @@ def _rule_infos(levels: dict[str, Level | None]) -> dict[str, RuleInfo]:
     return infos
 
 
-def _render(
-    chosen: CheckFormat,
-    findings: list[Finding],
-    workspace: Workspace,
-    levels: dict[str, Level | None],
-    failing: tuple[Level, ...],
-) -> str:
+def _render(chosen: CheckFormat, result: CheckResult) -> str:
     from bafctl.render import findings as render
 
-    files = len(workspace.files)
+    findings, files = result.findings, len(result.workspace.files)
     if chosen is CheckFormat.json:
         return render.render_json(findings, files)
     if chosen is CheckFormat.parsable:
@@ -97,9 +62,9 @@ def _render(
     if chosen is CheckFormat.github:
         return render.render_github(findings, files)
     if chosen is CheckFormat.sarif:
-        return render.render_sarif(findings, _rule_infos(levels))
+        return render.render_sarif(findings, _rule_infos(result.levels))
     if chosen is CheckFormat.junit:
-        return render.render_junit(findings, workspace.files, failing)
+        return render.render_junit(findings, result.workspace.files, result.failing)
     return render.render_text(findings, files)
 
 
@@ -151,29 +116,30 @@ def check(
     level or worse is reported (silenced findings never count), 0 otherwise.
     """
     as_of_date = parse_date_option(as_of, "--as-of")
-    if no_cache:
-        disable_cache()
     with handle_errors():
-        from bafctl.checks import RULES, rule_analysis, run_checks
-        from bafctl.config import FailOn, load_config
-        from bafctl.findings import Level
+        from bafctl.config import FailOn
+        from bafctl.escaping import display_path
+        from bafctl.usecases.check import check_registers
 
-        config = load_config(Path.cwd(), config_file, rules=RULES)
-        day = today(as_of_date or config.as_of)
-        # The rules run beside validation (in worker processes on a large cold load) and
-        # their findings are cached per file, so a warm check never rebuilds a risk.
-        levels, options = config.levels, config.options
-        workspace = _load(list(paths or []), rule_analysis(today=day, levels=levels, options=options))
-        findings = sorted(workspace.findings + run_checks(workspace, today=day, levels=levels, options=options))
-        policy = FailOn(fail_on.value) if fail_on is not None else config.fail_on or FailOn.error
-        failing = tuple(level for level in Level if policy.fails(level))
+        settings = run_settings(no_cache=no_cache)
+        result = check_registers(
+            list(paths or []),
+            Path.cwd(),
+            clock=settings.date,
+            as_of=as_of_date,
+            fail_on=FailOn(fail_on.value) if fail_on is not None else None,
+            config_file=config_file,
+            options=settings.load,
+        )
+        for path in result.skipped:
+            err(f"bafctl: skipped {display_path(path)}: not inside a register")
         chosen = output_format
         if chosen is None:
-            chosen = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
-        rendered = _render(chosen, findings, workspace, config.levels, failing)
+            chosen = CheckFormat.github if settings.github_actions else CheckFormat.text
+        rendered = _render(chosen, result)
         if rendered:  # parsable output with no findings is empty, not a blank line
             out(rendered)
-        failed = any(f.level in failing for f in findings if f.suppressed is None)
+        failed = result.failed
     raise typer.Exit(1 if failed else 0)
 
 

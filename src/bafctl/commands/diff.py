@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from bafctl.commands._support import err, handle_errors, out, parse_date_option, today
+from bafctl.commands._support import err, handle_errors, out, parse_date_option, run_settings
 
 PATHS_META = "bafctl.paths"
 
@@ -84,37 +84,23 @@ def diff(
     as_of_date = parse_date_option(as_of, "--as-of")
     paths = paths_after_dash_dash(ctx)
     with handle_errors():
-        from bafctl import gitio
-        from bafctl.diff import commits_by_risk, diff_workspaces, load_problems
-        from bafctl.errors import RegisterNotFoundError, UsageError
         from bafctl.render import diff as render
+        from bafctl.usecases.diff import diff_revisions
 
-        revs = list(revisions or [])
-        if len(revs) > 2:
-            raise UsageError("diff takes at most two revisions (put paths after `--`)")
-        for rev in revs:
-            gitio.check_revision(rev)
-        cwd = Path.cwd()
-        repo = gitio.Repository.discover(cwd)
-        for rev in revs:
-            repo.resolve(rev)  # report a bad second revision before reading the first
-        old_rev = revs[0] if revs else "HEAD"
-        new_rev = revs[1] if len(revs) == 2 else gitio.WORKTREE
-        (old_ws, old_info), (new_ws, new_info) = gitio.workspaces_at([old_rev, new_rev], paths, cwd)
-        if not old_ws.files and not new_ws.files:
-            where = ", ".join(str(p) for p in paths) or "the repository"
-            raise RegisterNotFoundError(
-                f"no register in {where} at {old_info.label} or {new_info.label} "
-                "(a register is a folder with a register.yaml)"
-            )
-        warnings = [(old_info, f) for f in load_problems(old_ws)] + [(new_info, f) for f in load_problems(new_ws)]
-        old_date = old_info.date.date() if old_info.date else None
-        result = diff_workspaces(old_ws, new_ws, today=today(as_of_date), old_date=old_date)
-        why_map = commits_by_risk(result, gitio.commits_between(old_info, new_info, paths, cwd)) if why else None
-        for line in render.warning_lines(warnings):
+        settings = run_settings()
+        found = diff_revisions(
+            list(revisions or []),
+            paths,
+            Path.cwd(),
+            today=settings.date(as_of_date),
+            why=why,
+            options=settings.load,
+        )
+        result, old_info, new_info, why_map = found.diff, found.old, found.new, found.why
+        for line in render.warning_lines(found.warnings):
             err(f"bafctl: warning: {line}")
         if output_format is DiffFormat.json:
-            out(render.render_json(result, old_info, new_info, why_map, warnings))
+            out(render.render_json(result, old_info, new_info, why_map, found.warnings))
         elif output_format is DiffFormat.markdown:
             out(render.render_markdown(result, old_info, new_info, why_map))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,11 +10,10 @@ import typer
 from bafctl.commands._support import (
     PathsArg,
     TextOrJson,
-    err,
     handle_errors,
     out,
     parse_date_option,
-    today,
+    run_settings,
     write_stdout,
 )
 
@@ -36,20 +36,13 @@ def export(
     with handle_errors():
         if output_format is not TextOrJson.json:
             raise typer.BadParameter("export writes json only", param_hint="--format")
-        from bafctl.export import export_document
         from bafctl.jsonout import dump_json_chunks
-        from bafctl.loader import load_paths
-        from bafctl.render.findings import line_for
+        from bafctl.usecases.export import export_registers
 
-        workspace = load_paths(paths or [])
-        if workspace.has_errors:
-            for finding in workspace.findings:
-                if finding.level.value == "error":
-                    err(line_for(finding))
-            err("bafctl: error: nothing exported: fix the errors above (`bafctl check` lists every problem)")
-            raise typer.Exit(1)
-        document = export_document(workspace, today(as_of_date))
-        workspace.release_models()  # the document holds the data now (memory at 5,000 risks)
+        settings = run_settings()
+        document = export_registers(
+            list(paths or []), Path.cwd(), today=settings.date(as_of_date), options=settings.load
+        )
         for chunk in dump_json_chunks(document):
             write_stdout(chunk)
         out()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import err, handle_errors, out
+from bafctl.commands._support import err, handle_errors, out, run_settings
 from bafctl.commands.diff import PathsAfterDashDash, paths_after_dash_dash
 
 
@@ -43,27 +43,11 @@ def history(
     """
     paths = paths_after_dash_dash(ctx)
     with handle_errors():
-        import re
-
-        from bafctl import gitio
-        from bafctl.errors import RiskNotFoundError, UsageError
-        from bafctl.models import ID_PATTERN
         from bafctl.render import history as render
+        from bafctl.usecases.history import history_of
 
-        if not re.fullmatch(ID_PATTERN, risk_id):
-            raise UsageError(f"{risk_id!r} is not a risk ID (letters, digits, '.', '_' and '-')")
-        if since is not None:
-            gitio.check_revision(since)
-        cwd = Path.cwd()
-        result = gitio.risk_history(risk_id, paths, cwd, since=since)
+        result = history_of(risk_id, paths, Path.cwd(), since=since, options=run_settings().load)
         since_info = result.since
-        if not result.found:
-            where = ", ".join(str(p) for p in paths) or "this repository"
-            raise RiskNotFoundError(
-                f"no risk {risk_id!r} in the history of {where}"
-                + (f" since {since_info.label}" if since_info else "")
-                + " (`bafctl export` lists the risk IDs)"
-            )
         for line in render.warning_lines(result.warnings):
             err(f"bafctl: warning: {line}")
         if output_format is HistoryFormat.json:

@@ -7,14 +7,19 @@ import os
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, parse_date_option, today, write_stdout_bytes
-
-if TYPE_CHECKING:
-    from bafctl.report import Revision
+from bafctl.commands._support import (
+    PathsArg,
+    err,
+    handle_errors,
+    parse_date_option,
+    report_earlier_problems,
+    run_settings,
+    write_stdout_bytes,
+)
 
 
 class ReportFormat(StrEnum):
@@ -30,29 +35,6 @@ class AudienceChoice(StrEnum):
 
     board = "board"
     public = "public"
-
-
-def revision_of(paths: list[Path]) -> Revision:
-    """The git revision the registers on disk are at (HEAD, clean or with changes).
-
-    Outside git the report says "not in git" rather than failing: a trust may keep its
-    register in a shared folder.
-    """
-    from bafctl.errors import NotAGitRepositoryError, UsageError
-    from bafctl.gitio import Repository, describe_worktree
-    from bafctl.loader import discover_register_roots
-    from bafctl.report import Revision
-
-    roots = discover_register_roots(paths, Path.cwd())
-    try:
-        info = describe_worktree(roots[0], roots)
-    except (NotAGitRepositoryError, UsageError):
-        return Revision(None, None, None, None)
-    date = None
-    if info.sha is not None:
-        committed = Repository.discover(roots[0]).commit_info(info.sha).date
-        date = None if committed is None else committed.date()
-    return Revision(info.sha, info.short, info.dirty, date)
 
 
 def write_output(output: Path, data: bytes | Iterable[bytes]) -> None:
@@ -166,34 +148,22 @@ def report(
     if output is None:
         raise typer.BadParameter("name the file to write, e.g. -o board-pack.html", param_hint="--output")
     with handle_errors():
-        from bafctl.commands.summary import load_since, refuse_if_invalid
-        from bafctl.loader import load_paths
-        from bafctl.report import Audience, build_report
+        from bafctl.report import Audience
+        from bafctl.usecases.report import build_board_report
 
+        settings = run_settings()
         chosen = output_format or _format_from_name(output)
-        workspace = load_paths(paths or [])
-        refuse_if_invalid(workspace, "report")
-        revision = revision_of(paths or [])
-        previous, label, previous_date = None, None, None
-        if since is not None:
-            previous, info = load_since(since, paths or [])
-            label = info.label
-            previous_date = None if info.date is None else info.date.date()
-        on = report_date or revision.date or today()
-        result = build_report(
-            workspace,
-            revision=revision,
-            date=on,
+        result, earlier = build_board_report(
+            list(paths or []),
+            Path.cwd(),
             audience=Audience(audience.value),
-            previous=previous,
-            since=label,
-            previous_date=previous_date,
+            date=report_date,
+            since=since,
+            clock=settings.date,
+            options=settings.load,
         )
-        # The pages hold what they print: the models can go before the HTML is built
-        # (a 5,000-risk report peaked at 660 MB holding both).
-        workspace.release_models()
-        if previous is not None:
-            previous.release_models()
+        if earlier is not None:
+            report_earlier_problems(earlier)
         data: bytes | Iterable[bytes]
         if chosen is ReportFormat.html:
             from bafctl.render.report_html import report_html_chunks
@@ -207,7 +177,12 @@ def report(
             from bafctl.render.pdf import html_to_pdf
             from bafctl.render.report_html import render_report_html
 
-            data = html_to_pdf(render_report_html(result), date=on)
+            data = html_to_pdf(
+                render_report_html(result),
+                date=result.date,
+                browser=settings.chromium,
+                environment=settings.environment,
+            )
         write_output(output, data)
         if str(output) != "-":
             from bafctl.escaping import display_path

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import err, handle_errors, out, parse_date_option, require_stdout, today
+from bafctl.commands._support import (
+    err,
+    handle_errors,
+    out,
+    parse_date_option,
+    print_findings,
+    require_stdout,
+    run_settings,
+)
 
 _ASSESSMENT_HELP = "New {} assessment as consequence x likelihood, e.g. 4x3 (each 1-5)."
 
@@ -23,7 +31,7 @@ def _cxl(value: str | None, option: str) -> tuple[int, int] | None:
         raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
-def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branch per mode
+def rescore(  # noqa: C901 - typer: one parameter per option; one branch per mode
     args: Annotated[
         list[str] | None,
         typer.Argument(
@@ -110,25 +118,21 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
         risk_id, paths = words[0], [Path(word) for word in words[1:]]
     with handle_errors():
         require_stdout()  # it reports what it changed: refuse before changing anything
-        from bafctl.atomic import replace_file
-        from bafctl.errors import RescoreRefusedError
         from bafctl.escaping import display_path, log_safe
-        from bafctl.loader import read_files
-        from bafctl.render.findings import line_for
-        from bafctl.rescore import FilePlan, RescoreRequest, plan_rescore, plan_rescore_all
+        from bafctl.rescore import FilePlan, RescoreRequest
+        from bafctl.usecases.rescore import plan_all, plan_one, write_plan
 
         cwd = Path.cwd()
-        files = read_files(paths, cwd)
+        settings = run_settings()
 
         def write(plan: FilePlan) -> None:
-            for note in replace_file(cwd / plan.path, plan.new, expected=plan.old):
+            for note in write_plan(cwd, plan):
                 err(f"bafctl: note: {note}")
 
         if all_files:
-            plans, refusals = plan_rescore_all(files)
+            plans, refusals = plan_all(paths, cwd, options=settings.load)
             for refusal in refusals:
-                for finding in refusal.findings:
-                    err(line_for(finding))
+                print_findings(refusal.findings)
                 err(f"bafctl: error: {refusal.message}")
             changed = [plan for plan in plans if plan.changed]
             if check or dry_run:
@@ -149,12 +153,8 @@ def rescore(  # noqa: C901, PLR0912 - typer: one parameter per option; one branc
             failed = bool(refusals) or (check and bool(changed))
             raise typer.Exit(1 if failed else 0)
 
-        try:
-            result = plan_rescore(files, RescoreRequest(risk_id, asked, today(on_date), reason))
-        except RescoreRefusedError as exc:
-            for finding in exc.findings:
-                err(line_for(finding))
-            raise
+        request = RescoreRequest(risk_id, asked, settings.date(on_date), reason)
+        result = plan_one(paths, cwd, request, options=settings.load)  # a refusal lists its findings (exit 1)
         plan = result.plan
         if not plan.changed:
             for line in result.summary():

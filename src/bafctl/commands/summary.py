@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, stdout_console, today
-
-if TYPE_CHECKING:
-    from bafctl.gitio import RevisionInfo
-    from bafctl.loader import Workspace
+from bafctl.commands._support import (
+    PathsArg,
+    handle_errors,
+    out,
+    parse_date_option,
+    report_earlier_problems,
+    run_settings,
+    stdout_console,
+)
 
 #: The text summary is laid out for this width at most, however wide the terminal.
 MAX_TEXT_WIDTH = 120
@@ -26,45 +30,6 @@ class SummaryFormat(StrEnum):
     csv = "csv"
     json = "json"
     html = "html"
-
-
-def refuse_if_invalid(workspace: Workspace, what: str) -> None:
-    """Exit 1 with every error on stderr when a register does not validate.
-
-    A board paper built from a register with a broken file would silently leave a
-    risk out, so nothing is produced until ``bafctl check`` passes.
-    """
-    from bafctl.render.findings import line_for
-
-    if not workspace.has_errors:
-        return
-    for finding in workspace.findings:
-        if finding.level.value == "error" and finding.suppressed is None:
-            err(line_for(finding))
-    err(f"bafctl: error: no {what}: fix the errors above (`bafctl check` lists every problem)")
-    raise typer.Exit(1)
-
-
-def load_since(since: str, paths: list[Path]) -> tuple[Workspace, RevisionInfo]:
-    """The registers at ``since`` and what is known about that revision.
-
-    Files that do not load at that revision are reported on stderr; their risks then
-    count as new (an earlier broken file is no reason to refuse today's summary).
-    """
-    from bafctl.gitio import workspace_at
-    from bafctl.render.findings import line_for
-
-    previous, info = workspace_at(since, paths, Path.cwd())
-    broken = sorted({f.path for f in previous.findings if f.level.value == "error"})
-    if broken:
-        for finding in previous.findings:
-            if finding.level.value == "error":
-                err(f"{line_for(finding)} (at {info.label})")
-        err(
-            f"bafctl: warning: {len(broken)} file(s) did not load at {info.label}: "
-            "their risks are compared as if they were new"
-        )
-    return previous, info
 
 
 def summary(
@@ -96,21 +61,21 @@ def summary(
     """
     as_of_date = parse_date_option(as_of, "--as-of")
     with handle_errors():
-        from bafctl.loader import load_paths
         from bafctl.render import summary as render
-        from bafctl.report import Audience, for_audience
-        from bafctl.summary import build_summary
+        from bafctl.usecases.summary import summarise
 
-        workspace = load_paths(paths or [])
-        refuse_if_invalid(workspace, "summary")
-        previous, label = None, None
-        if since is not None:
-            previous, info = load_since(since, paths or [])
-            label = info.label
-        if public:
-            workspace = for_audience(workspace, Audience.PUBLIC)
-            previous = None if previous is None else for_audience(previous, Audience.PUBLIC)
-        result = build_summary(workspace, today=today(as_of_date), previous=previous, since=label)
+        settings = run_settings()
+        summarised = summarise(
+            list(paths or []),
+            Path.cwd(),
+            today=settings.date(as_of_date),
+            since=since,
+            public=public,
+            options=settings.load,
+        )
+        if summarised.earlier is not None:
+            report_earlier_problems(summarised.earlier)
+        result = summarised.summary
         if output_format is SummaryFormat.text:
             console = stdout_console()
             colours = None if (console.no_color or not console.is_terminal) else console.color_system

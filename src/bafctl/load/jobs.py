@@ -103,16 +103,12 @@ def run_job_packed(job: Job) -> JobResult:
     return dataclasses.replace(result, model=model), analysis
 
 
-def workers_for(jobs: int, min_files: int) -> int:
-    """Worker processes for a cold load: one per core, or ``$BAFCTL_WORKERS``.
+def workers_for(jobs: int, min_files: int, wanted: int = 0) -> int:
+    """Worker processes for a cold load: ``wanted``, or one per core when it is 0 (at most 8).
 
     Below ``min_files`` files to parse, starting workers costs more than it saves; on a
-    busy machine set ``BAFCTL_WORKERS=1``. Figures: benchmarks/README.md.
+    busy machine the CLI's ``BAFCTL_WORKERS=1`` asks for none. Figures: benchmarks/README.md.
     """
-    try:
-        wanted = int(os.environ.get("BAFCTL_WORKERS", "0"))
-    except ValueError:
-        wanted = 0
     if jobs < min_files or wanted == 1:
         return 1
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -154,13 +150,14 @@ def run_jobs(
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector for a load, then give the caller its own back.
 
     Loading builds many long-lived objects and no cycles: the collector would only rescan
     them over and over (20-30 % of a large load, benchmarks/README.md). Afterwards the
-    collector is exactly as the caller had it (enabled or disabled), and what was loaded
-    is frozen out of later collections: it lives until the command ends.
+    collector is exactly as the caller had it (enabled or disabled). With ``freeze`` (the
+    CLI, whose process ends with the command) what was loaded is also moved out of later
+    collections; a library caller's collector is never frozen.
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -171,4 +168,5 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
         else:
             gc.disable()
-    gc.freeze()
+    if freeze:
+        gc.freeze()

@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from bafctl.errors import BrowserError
@@ -36,9 +37,8 @@ PRINT_TIMEOUT = 180
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
 
 
-def find_browser() -> str | None:
-    """The Chromium to print with: ``$BAFCTL_CHROMIUM``, else the first on PATH."""
-    configured = os.environ.get("BAFCTL_CHROMIUM")
+def find_browser(configured: str | None = None) -> str | None:
+    """The Chromium to print with: ``configured`` (the CLI's ``$BAFCTL_CHROMIUM``), else the first on PATH."""
     if configured:
         return configured
     for name in BROWSER_NAMES:
@@ -100,13 +100,22 @@ def _run(command: list[str], env: dict[str, str], timeout: float, executable: st
     return process.returncode, stderr
 
 
-def html_to_pdf(html: str, *, date: dt.date, browser: str | None = None, timeout: float = PRINT_TIMEOUT) -> bytes:
+def html_to_pdf(
+    html: str,
+    *,
+    date: dt.date,
+    browser: str | None = None,
+    environment: Mapping[str, str] | None = None,
+    timeout: float = PRINT_TIMEOUT,
+) -> bytes:
     """Print an HTML document to PDF with headless Chromium.
 
     Args:
         html: A complete, self-contained HTML document.
         date: Written as the PDF's creation and modification date.
-        browser: The Chromium executable (default: :func:`find_browser`).
+        browser: The Chromium executable (default: the first on PATH, :func:`find_browser`).
+        environment: The environment Chromium starts with (default: this process's),
+            its HOME always a scratch folder.
         timeout: Seconds to wait for Chromium.
 
     Raises:
@@ -123,7 +132,8 @@ def html_to_pdf(html: str, *, date: dt.date, browser: str | None = None, timeout
         source, target = tmp / "report.html", tmp / "report.pdf"
         source.write_text(html, encoding="utf-8")
         command = browser_command(executable, source, target, tmp / "profile")
-        env = {**os.environ, "HOME": str(tmp)}  # Chromium writes caches under HOME
+        inherited = os.environ if environment is None else environment
+        env = {**inherited, "HOME": str(tmp)}  # Chromium writes caches under HOME
         returncode, stderr = _run(command, env, timeout, executable)
         if returncode != 0 or not target.is_file() or target.stat().st_size == 0:
             from bafctl.escaping import one_line, terminal

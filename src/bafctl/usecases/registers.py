@@ -1,0 +1,64 @@
+"""What the reading commands share: the registers on disk, and as they were at a revision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bafctl.errors import RegistersInvalidError
+from bafctl.options import LoadOptions
+
+if TYPE_CHECKING:
+    from bafctl.findings import Finding
+    from bafctl.loader import Workspace
+    from bafctl.revision import RevisionInfo
+
+
+def load_registers(paths: Sequence[Path], cwd: Path, options: LoadOptions) -> Workspace:
+    """The registers the paths name (every register in the repository when none), loaded once."""
+    from bafctl.loader import load_paths
+
+    return load_paths(list(paths), cwd, options=options)
+
+
+def error_findings(workspace: Workspace) -> list[Finding]:
+    """The unsilenced error-level findings: what keeps a register from being reported on."""
+    return [f for f in workspace.findings if f.level.value == "error" and f.suppressed is None]
+
+
+def load_valid_registers(paths: Sequence[Path], cwd: Path, options: LoadOptions, *, what: str) -> Workspace:
+    """:func:`load_registers`, refused (exit 1, every error listed) when a register has errors.
+
+    ``what`` names what is not produced ("summary", "report"), for the message.
+    """
+    workspace = load_registers(paths, cwd, options)
+    if workspace.has_errors:
+        raise RegistersInvalidError(
+            f"no {what}: fix the errors above (`bafctl check` lists every problem)", error_findings(workspace)
+        )
+    return workspace
+
+
+@dataclass(frozen=True)
+class EarlierRegisters:
+    """The registers at an earlier revision (``--since``), and the files that did not load there."""
+
+    workspace: Workspace
+    info: RevisionInfo
+    broken: tuple[Finding, ...]
+    """Error findings at that revision: those files' risks are compared as if they were new."""
+
+
+def registers_at(revision: str, paths: Sequence[Path], cwd: Path, options: LoadOptions) -> EarlierRegisters:
+    """The registers as they were at ``revision``, read from git by the one loader.
+
+    A file that does not load there is no reason to refuse today's output: its
+    findings come back in :attr:`EarlierRegisters.broken` for the command to report.
+    """
+    from bafctl.gitio import workspace_at
+
+    workspace, info = workspace_at(revision, paths, cwd, options=options)
+    broken = tuple(f for f in workspace.findings if f.level.value == "error")
+    return EarlierRegisters(workspace, info, broken)
