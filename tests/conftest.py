@@ -30,7 +30,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n")
     for name in list(os.environ):
-        if (name.startswith(("GIT_", "BAFCTL_")) and name not in _DEVELOPER_SETTINGS) or name == "GITHUB_ACTIONS":
+        if (name.startswith(("GIT_", "BAFCTL_")) and name not in _DEVELOPER_SETTINGS) or name.startswith("GITHUB_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))

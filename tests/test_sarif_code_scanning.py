@@ -29,7 +29,6 @@ from bafctl.render.findings import (
     SRCROOT,
     PathBase,
     RuleInfo,
-    find_repository_root,
     fingerprints,
     render_github,
     render_github_step_summary,
@@ -40,6 +39,7 @@ from bafctl.render.findings import (
     rule_name,
     stable_message,
 )
+from bafctl.sources.disk import find_repository_root
 from conftest import FIXTURES, REPO_ROOT
 
 AS_OF = dt.date(2026, 3, 1)

@@ -42,6 +42,10 @@ class Settings:
     """``$BAFCTL_TODAY`` as written (read only when no ``--as-of`` is given); empty for the real date."""
     github_actions: bool = False
     """Running as a GitHub Actions step (``GITHUB_ACTIONS=true``)."""
+    github_workspace: Path | None = None
+    """``$GITHUB_WORKSPACE``: the repository root of a GitHub Actions job."""
+    github_step_summary: Path | None = None
+    """``$GITHUB_STEP_SUMMARY``: the job summary file that `check` and `breaches` append to."""
     chromium: str | None = None
     """``$BAFCTL_CHROMIUM``: the browser that prints PDFs."""
     environment: Mapping[str, str] = field(default_factory=dict)
@@ -72,6 +76,8 @@ def gather(environ: Mapping[str, str] | None = None, *, no_cache: bool = False, 
         load=load,
         today_text=env.get(TODAY_ENV, ""),
         github_actions=env.get("GITHUB_ACTIONS") == "true",
+        github_workspace=Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else None,
+        github_step_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         chromium=env.get(CHROMIUM_ENV) or None,
         environment=dict(env),
     )

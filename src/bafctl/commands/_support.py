@@ -204,6 +204,21 @@ def err(text: str) -> None:
         stream.write(log_safe(terminal(text.rstrip("\n"))) + "\n")
 
 
+def append_step_summary(path: Path, markdown: str) -> None:
+    """Append to the GitHub job summary (``$GITHUB_STEP_SUMMARY``); a failure is a warning.
+
+    The summary shows every finding, where GitHub shows only the first ten warning
+    annotations of a step (docs/ci.md). Not writing it never changes the exit code.
+    """
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:
+        from bafctl.escaping import display_path
+
+        err(f"bafctl: warning: cannot write the job summary {display_path(path)}: {exc.strerror or exc}")
+
+
 def report_earlier_problems(earlier: EarlierRegisters) -> None:
     """The files that did not load at an earlier revision (``--since``), on stderr.
 

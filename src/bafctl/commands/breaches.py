@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, print_findings, run_settings
+from bafctl.commands._support import (
+    PathsArg,
+    append_step_summary,
+    err,
+    handle_errors,
+    out,
+    parse_date_option,
+    print_findings,
+    run_settings,
+)
 
 
 class BreachFormat(StrEnum):
@@ -63,6 +72,10 @@ def breaches(
             out(render_markdown(report))
         else:
             out(render_text(report))
+        if settings.github_step_summary is not None:
+            from bafctl.render.breaches import render_step_summary
+
+            append_step_summary(settings.github_step_summary, render_step_summary(report))
         failed = found.failed
     raise typer.Exit(1 if failed and not exit_zero else 0)
 

@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bafctl.commands._support import PathsArg, err, handle_errors, out, parse_date_option, run_settings
+from bafctl.commands._support import (
+    PathsArg,
+    append_step_summary,
+    err,
+    handle_errors,
+    out,
+    parse_date_option,
+    run_settings,
+)
 
 if TYPE_CHECKING:
-    from bafctl.findings import Level
-    from bafctl.render.findings import RuleInfo
+    from bafctl.render.findings import PathBase
     from bafctl.usecases.check import CheckResult
 
 
@@ -35,36 +42,29 @@ class FailOnChoice(StrEnum):
     never = "never"
 
 
-def _rule_infos(levels: dict[str, Level | None]) -> dict[str, RuleInfo]:
-    from bafctl.checks import LOADER_RULES, RULES, UNKNOWN_RULE, rule_summary
-    from bafctl.docs_gen import rule_markdown
-    from bafctl.findings import Level
-    from bafctl.render.findings import RuleInfo
+def path_base(cwd: Path, repository_root: Path | None) -> PathBase | None:
+    """How to name files from the repository's root (SARIF, annotations), when there is one."""
+    from bafctl.render.findings import PathBase
 
-    infos: dict[str, RuleInfo] = {}
-    for rule_id, rule in RULES.items():
-        level = levels.get(rule_id, rule.DEFAULT_LEVEL)
-        if level is not None:
-            infos[rule_id] = RuleInfo(rule_id, rule_summary(rule_id), rule_markdown(rule, "#"), level)
-    for rule_id, text in LOADER_RULES.items():
-        infos[rule_id] = RuleInfo(rule_id, text, "", Level.WARNING if rule_id == UNKNOWN_RULE else Level.ERROR)
-    return infos
+    if repository_root is None:
+        return None
+    return PathBase(cwd.resolve(), repository_root.resolve())
 
 
-def _render(chosen: CheckFormat, result: CheckResult) -> str:
+def _render(chosen: CheckFormat, result: CheckResult, base: PathBase | None) -> str:
     from bafctl.render import findings as render
 
     findings, files = result.findings, len(result.workspace.files)
     if chosen is CheckFormat.json:
         return render.render_json(findings, files)
     if chosen is CheckFormat.parsable:
-        return render.render_parsable(findings)
+        return render.render_parsable(findings, base)
     if chosen is CheckFormat.github:
-        return render.render_github(findings, files)
+        return render.render_github(findings, files, base)
     if chosen is CheckFormat.sarif:
-        return render.render_sarif(findings, _rule_infos(result.levels))
+        return render.render_sarif(findings, render.rule_infos(result.levels), base)
     if chosen is CheckFormat.junit:
-        return render.render_junit(findings, result.workspace.files, result.failing)
+        return render.render_junit(findings, result.workspace.files, result.failing, base)
     return render.render_text(findings, files)
 
 
@@ -129,6 +129,7 @@ def check(
             as_of=as_of_date,
             fail_on=FailOn(fail_on.value) if fail_on is not None else None,
             config_file=config_file,
+            repository_root=settings.github_workspace,
             options=settings.load,
         )
         for path in result.skipped:
@@ -136,9 +137,15 @@ def check(
         chosen = output_format
         if chosen is None:
             chosen = CheckFormat.github if settings.github_actions else CheckFormat.text
-        rendered = _render(chosen, result)
+        base = path_base(Path.cwd(), result.repository_root)
+        rendered = _render(chosen, result, base)
         if rendered:  # parsable output with no findings is empty, not a blank line
             out(rendered)
+        if settings.github_step_summary is not None:
+            from bafctl.render.findings import render_github_step_summary
+
+            summary = render_github_step_summary(result.findings, len(result.workspace.files), base)
+            append_step_summary(settings.github_step_summary, summary)
         failed = result.failed
     raise typer.Exit(1 if failed else 0)
 

@@ -110,18 +110,6 @@ class PathBase:
         return uri if uri.endswith("/") else uri + "/"
 
 
-def find_repository_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` (absolute) that holds a ``.git`` entry.
-
-    A ``.git`` file counts too (a worktree or a submodule). Only looks for the entry: no
-    git is run and no environment variable is read. ``None`` outside any repository.
-    """
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def _shown(path: str, base: PathBase | None) -> str:
     return path if base is None else base.relative(path)
 

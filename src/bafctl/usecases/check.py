@@ -29,6 +29,8 @@ class CheckResult:
     """Each rule's level after configuration (None: switched off)."""
     failing: tuple[Level, ...]
     """The levels that make the check fail (``--fail-on``)."""
+    repository_root: Path | None = None
+    """The repository around the current folder: SARIF and annotations name files from it."""
 
     @property
     def failed(self) -> bool:
@@ -44,6 +46,7 @@ def check_registers(
     as_of: dt.date | None = None,
     fail_on: FailOn | None = None,
     config_file: Path | None = None,
+    repository_root: Path | None = None,
     options: LoadOptions,
 ) -> CheckResult:
     """Validate the registers the paths name and judge every enabled rule once.
@@ -55,6 +58,8 @@ def check_registers(
         as_of: ``--as-of``; before ``as_of`` in ``bafctl.toml``.
         fail_on: ``--fail-on``; before ``fail_on`` in ``bafctl.toml`` (default: error).
         config_file: ``--config``; else the nearest ``bafctl.toml`` or ``pyproject.toml``.
+        repository_root: The repository's root (a CI job's workspace); else the nearest
+            folder above ``cwd`` holding ``.git``.
         options: The cache and worker settings.
 
     The rules run beside validation (in worker processes on a large cold load) and
@@ -64,6 +69,7 @@ def check_registers(
     from bafctl.checks import RULES, rule_plan
     from bafctl.config import FailOn, load_config
     from bafctl.findings import Level
+    from bafctl.sources.disk import find_repository_root
 
     config = load_config(cwd, config_file, rules=RULES)
     day = as_of or config.as_of or clock()
@@ -72,7 +78,8 @@ def check_registers(
     findings = sorted(workspace.findings + plan.run(workspace))
     policy = fail_on or config.fail_on or FailOn.error
     failing = tuple(level for level in Level if policy.fails(level))
-    return CheckResult(workspace, findings, skipped, dict(config.levels), failing)
+    root = repository_root or find_repository_root(cwd)
+    return CheckResult(workspace, findings, skipped, dict(config.levels), failing, root)
 
 
 def _load(paths: list[Path], cwd: Path, analysis: RiskAnalysis, options: LoadOptions) -> tuple[Workspace, list[Path]]:
