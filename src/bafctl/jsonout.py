@@ -38,8 +38,8 @@ def dump_json(data: Any) -> str:
 def dump_json_chunks(data: Any, size: int = 1 << 16) -> Iterator[str]:
     """:func:`dump_json` in pieces of about ``size`` characters, joined exactly equal to it.
 
-    An export of 5,000 risks is about 60 MB of JSON: written in pieces it is never a
-    whole string in memory. (With an indent, ``json.dumps`` runs this same encoder.)
+    An export of thousands of risks is tens of megabytes of JSON: written in pieces it is
+    never a whole string in memory. (With an indent, ``json.dumps`` runs this same encoder.)
     """
     encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False, default=_default)
     pending: list[str] = []

@@ -13,7 +13,7 @@ and due date) and progress.
 ``Audience.PUBLIC`` leaves out exactly what the register marks private (a risk with
 ``private: true``; a risk's ``private_fields``; a cause, effect, action, source of
 assurance or gap with ``private: true``) and nothing else: nothing unmarked is guessed
-to be private or public (issue 5; docs/reliability.md R22).
+to be private or public (docs/reliability.md R22).
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def tolerance_for(risk: Risk, settings: RegisterSettings) -> int | None:
 
 
 class AppetiteFlag(StrEnum):
-    """Ways a risk can sit outside the board's appetite (issue: scoring and appetite)."""
+    """Ways a risk can sit outside the board's appetite (docs/domain.md 2.4)."""
 
     BREACH = "breach"
     """Current score above tolerance."""

@@ -175,7 +175,7 @@ def default_max_bytes() -> int:
 
 def default_cache_dir() -> Path:
     """The platform's user cache folder for bafctl (``$XDG_CACHE_HOME/bafctl`` on Linux)."""
-    import platformdirs  # only when needed: about 6 ms of import
+    import platformdirs  # only when needed: its import is a measurable part of start-up
 
     return Path(platformdirs.user_cache_dir("bafctl", appauthor=False))
 
@@ -185,7 +185,7 @@ def code_fingerprint() -> str:
     """A digest of everything a cached validation result depends on besides the input.
 
     bafctl's version alone is not enough while developing (models change, the version
-    does not), so the source of the package is hashed too (about 2 ms, once a process).
+    does not), so the source of the package is hashed too (once a process).
     pydantic-core's version is included because it writes and reads the models' JSON.
     """
     import pydantic_core

@@ -224,8 +224,8 @@ def decode(payload: bytes | memoryview) -> Any:
 class LazyModel:
     """A validated model kept as its JSON until something reads it.
 
-    A cached risk restores in about 0.1 ms, and most commands over a large register need
-    only a few models: ``check`` reads cached rule findings, ``diff`` compares the risks
+    Restoring a model costs time (benchmarks/README.md, "Figures the code refers to"),
+    and most commands over a large register need only a few models: ``check`` reads cached rule findings, ``diff`` compares the risks
     whose files changed, ``rescore`` edits one. The rest stay bytes (warm
     ``check`` and ``diff`` of 5,000 risks, and their memory). Pickled only to cross a
     worker process's pipe (in memory), as the model's JSON.

@@ -163,7 +163,7 @@ def _read_trusted(path: Path, *, private: bool = False, touch: bool = False) -> 
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile  # only writers need it (a warm run writes nothing): about 2 ms of import
+    import tempfile  # only writers need it, and a warm run writes nothing
 
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)  # mode 0600
     temp = Path(temp_name)

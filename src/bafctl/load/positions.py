@@ -20,9 +20,9 @@ class SourceFromText(SourceMap):
     """A file's positions, rebuilt on first use by parsing its bytes again.
 
     The bytes are always at hand when a file loads, and :func:`parse_yaml` gives the same
-    positions for the same bytes. Carrying positions instead (encoding about 900 spans in
-    the worker, storing them in the cache) cost 0.4 ms and 5 KB a risk; parsing again
-    costs about 1 ms, and only for the few risks whose findings need a position.
+    positions for the same bytes. Carrying positions instead (encoding every span in the
+    worker, storing them in the cache) cost time and memory for every risk; parsing again
+    costs only for the few risks whose findings need a position (benchmarks/README.md).
     """
 
     def __init__(self, data: bytes) -> None:

@@ -12,7 +12,7 @@ The HTML is printed from a private temporary folder with a throw-away profile; t
 has a CSP that forbids scripts and every network fetch. Chromium stamps the print time
 into the PDF's ``/CreationDate`` and ``/ModDate``; those are rewritten, byte for byte in
 place, to the report's date, so the same registers at the same revision give the same
-PDF (issue 5, determinism).
+PDF (the same registers give the same bytes).
 """
 
 from __future__ import annotations

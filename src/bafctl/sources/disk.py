@@ -4,7 +4,7 @@ Everything here reads the working tree and nothing else; :mod:`bafctl.loader` va
 what it returns. Symbolic links are never followed nor read, and neither is anything
 that is not a regular file (docs/reliability.md R16). Folder walks use an explicit stack and
 stop :data:`MAX_FOLDER_DEPTH` levels below a register or the folder searched, so a tree
-a thousand folders deep is a finding, not a crash (issue 11).
+a thousand folders deep is a finding, not a crash (docs/reliability.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The git adapter, on GitPython: repositories, revisions, trees, logs and blobs, read safely.
 
 The only module that imports GitPython (``git``). Commands that do not read git never
-import it: it costs 50-130 ms of start-up. A leaf: nothing of bafctl above
+import it: it is a large part of start-up (benchmarks/importtime.py). A leaf: nothing of bafctl above
 :mod:`bafctl.errors`, :mod:`bafctl.escaping` and :mod:`bafctl.sources.layout`.
 
 Safety (docs/reliability.md section C, docs/git-safety.md):
@@ -382,9 +382,8 @@ class GitRepository:
         A few blobs go through the object database one at a time. Many go through one
         ``git cat-file --batch`` that GitPython starts (with the same options and
         environment) and that is fed by a thread while this reads the answers: waiting
-        for each answer before asking the next costs a round trip per blob, 0.2 ms on a
-        busy machine, which is half a second for a 1,000-commit history or a
-        5,000-risk register.
+        for each answer before asking the next costs a round trip per blob, which adds
+        up over a long history or a large register (benchmarks/README.md).
         """
         if len(oids) < _PIPELINE_FROM:
             for oid in oids:

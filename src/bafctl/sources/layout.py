@@ -50,7 +50,7 @@ def deepest_first(folders: Iterable[str]) -> list[str]:
     """Register folders ordered so that the first one holding a path is its owner.
 
     Deepest first by number of parts, ``"."`` last (``-count("/")`` once put ``"."``
-    level with ``"registers"``, and ``"."`` sorts first by name: issue 11).
+    level with ``"registers"``, and ``"."`` sorts first by name: SECURITY.md).
     """
     return sorted(set(folders), key=lambda folder: (-_depth(folder), folder))
 

@@ -76,8 +76,8 @@ def build_board_report(
         since=earlier.info.label if earlier is not None else None,
         previous_date=previous_date,
     )
-    # The pages hold what they print: the models can go before the HTML is built
-    # (a 5,000-risk report peaked at 660 MB holding both).
+    # The pages hold what they print: the models can go before the HTML is built, so
+    # a large report never holds both (memory: benchmarks/README.md).
     workspace.release_models()
     if earlier is not None:
         earlier.workspace.release_models()
