@@ -20,6 +20,7 @@ from bafctl.checks import (
     breach_without_plan,
     current_above_initial,
     gap_without_action,
+    last_updated_in_future,
     negative_assurance,
     no_assurance,
     no_controls,
@@ -56,6 +57,7 @@ RULES: dict[str, Rule] = {
     overdue_action.ID: overdue_action,
     action_without_owner_or_date.ID: action_without_owner_or_date,
     stale_review.ID: stale_review,
+    last_updated_in_future.ID: last_updated_in_future,
     title_without_cause_and_effect.ID: title_without_cause_and_effect,
 }
 
