@@ -10,6 +10,7 @@ import importlib
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from bafctl import __version__
 from bafctl.commands import _support
@@ -46,7 +47,10 @@ app = typer.Typer(
     # `bafctl --help`, benchmarks/importtime.py).
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion and --show-completion; a shell asks for completions through
+    # $_BAFCTL_COMPLETE, which click reads only when it is set (typer's completion
+    # modules are imported by `import typer` already: no start-up cost).
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -60,7 +64,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[  # noqa: ARG001 - handled by its eager callback
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
     no_cache: Annotated[
@@ -74,6 +78,9 @@ def _root(
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
+for _info in app.registered_commands:
+    if _info.cls in (None, TyperCommand):  # every command's help as it is typed (`[PATH]...`)
+        _info.cls = _support.Command
 
 
 def main() -> None:

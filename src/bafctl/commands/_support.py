@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn, TextIO
 
 import typer
+from typer.core import TyperCommand
 
 from bafctl.errors import BafctlError, ExitCode, OutputError, RegistersInvalidError, RescoreRefusedError
 from bafctl.jsonout import dump_json
@@ -30,6 +31,54 @@ DEBUG = False
 #: Set by the global ``--no-cache`` option of this invocation (the root callback sets it
 #: every run, so one run's flag never reaches the next in the same process).
 NO_CACHE = False
+
+
+class Command(TyperCommand):
+    """A command whose help reads as it is typed: ``Usage: bafctl check [OPTIONS] [PATH]...``.
+
+    An argument's metavar is written as the usage line shows it (``[PATH]...``,
+    ``[REV_A [REV_B]] [-- PATH...]``) and is shown as it is, in the usage line and in the
+    argument table, with no Python type beside it (``<list[Path]>``). An argument
+    with no metavar is shown by its name in capitals; a choice keeps its choices.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS]``, then each argument as its metavar reads."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(_argument_label(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The Arguments and Options sections, arguments under their usage names."""
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                label = _argument_label(param)
+                choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+                if param.metavar is None and choices:  # a choice keeps them: `KIND <risk|register>`
+                    label += " <" + "|".join(str(getattr(c, "value", c)) for c in choices) + ">"
+                arguments.append((label, record[1]))
+            elif param.param_type_name == "option":
+                options.append(record)
+        if arguments:
+            with formatter.section("Arguments"):
+                formatter.write_dl(arguments)
+        if options:
+            with formatter.section("Options"):
+                formatter.write_dl(options)
+
+
+def _argument_label(param: Any) -> str:
+    return str(param.metavar) if param.metavar else str(param.name).upper()
+
 
 PathsArg = Annotated[
     list[Path] | None,

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
 
-from bafctl.commands._support import err, handle_errors, out, parse_date_option, run_settings
+from bafctl.commands._support import Command, err, handle_errors, out, parse_date_option, run_settings
 
 PATHS_META = "bafctl.paths"
 
 
-class PathsAfterDashDash(TyperCommand):
+class PathsAfterDashDash(Command):
     """A command whose arguments after ``--`` are register paths (kept in ``ctx.meta``).
 
     Click drops the ``--`` itself, so without this the first path would be taken for a

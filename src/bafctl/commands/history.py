@@ -23,7 +23,12 @@ class HistoryFormat(StrEnum):
 def history(
     ctx: typer.Context,
     risk_id: Annotated[
-        str, typer.Argument(metavar="RISK-ID [-- PATH...]", help="The risk's ID, e.g. GROUP-BAF-3.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="RISK-ID [-- PATH...]",
+            help="The risk's ID, e.g. GROUP-BAF-3; paths after `--` limit the registers.",
+            show_default=False,
+        ),
     ],
     since: Annotated[
         str | None,
