@@ -132,3 +132,43 @@ def test_help_does_not_import_rich_pydantic_or_git() -> None:
         check=False,
     )
     assert done.stdout.rstrip().endswith("[]"), done.stdout[-500:] + done.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------------
+# One option name for one idea: summary --audience, as report --audience
+# ---------------------------------------------------------------------------
+
+
+def _marked_register(tmp_path: Path) -> Path:
+    from test_report import marked_files
+
+    for path, data in marked_files().items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return tmp_path / "reg"
+
+
+def test_summary_audience_public_is_the_old_public_flag(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _marked_register(tmp_path)
+    board = runner.invoke(app, ["summary", str(folder), "-f", "csv"])
+    explicit_board = runner.invoke(app, ["summary", str(folder), "-f", "csv", "--audience", "board"])
+    public = runner.invoke(app, ["summary", str(folder), "-f", "csv", "--audience", "public"])
+    alias = runner.invoke(app, ["summary", str(folder), "-f", "csv", "--public"])
+    assert {r.exit_code for r in (board, explicit_board, public, alias)} == {0}
+    assert board.stdout == explicit_board.stdout
+    assert "HIDDEN-1" in board.stdout and "HIDDEN-1" not in public.stdout
+    assert public.stdout == alias.stdout
+
+
+def test_summary_public_and_audience_board_contradict(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _marked_register(tmp_path)
+    result = runner.invoke(app, ["summary", str(folder), "--public", "--audience", "board"])
+    assert result.exit_code == 2
+    assert "--audience public" in result.stderr
+
+
+def test_summary_help_shows_audience_not_the_alias(runner: CliRunner) -> None:
+    text = _help(runner, "summary")
+    assert "--audience [board|public]" in text or "--audience <board|public>" in text
+    assert "--public" not in text

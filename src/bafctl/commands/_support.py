@@ -351,6 +351,13 @@ def handle_errors() -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
+class AudienceChoice(StrEnum):
+    """Who a summary or report is for (``--audience``)."""
+
+    board = "board"
+    public = "public"
+
+
 class TextOrJson(StrEnum):
     """Output formats of commands that print a report or JSON."""
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bafctl.commands._support import (
+    AudienceChoice,
     PathsArg,
     handle_errors,
     out,
@@ -49,8 +50,18 @@ def summary(
         str | None,
         typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge target dates as of this date (default: today)."),
     ] = None,
+    audience: Annotated[
+        AudienceChoice | None,
+        typer.Option(
+            "--audience",
+            help="board: every risk; public: leave out the risks the register marks private "
+            "(as report --audience).  [default: board]",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     public: Annotated[
-        bool, typer.Option("--public", help="Leave out risks the register marks private (as report --audience public).")
+        bool, typer.Option("--public", hidden=True, help="The same as --audience public (kept for scripts).")
     ] = False,
 ) -> None:
     """Print the directors' summary: risks by section and committee, scores, appetite, heat map.
@@ -60,6 +71,9 @@ def summary(
     Draft risks are shown; closed and merged risks are not. Exits 1, printing nothing, when a register has errors.
     """
     as_of_date = parse_date_option(as_of, "--as-of")
+    if public and audience is AudienceChoice.board:
+        raise typer.BadParameter("--public is --audience public: give one of them", param_hint="--public")
+    public = public or audience is AudienceChoice.public
     with handle_errors():
         from bafctl.render import summary as render
         from bafctl.usecases.summary import summarise
