@@ -76,53 +76,106 @@ class _Model(BaseModel):
 
 
 class RegisterInfo(_Model):
-    """Who the register belongs to."""
+    """Who the register belongs to: its ID, its name on board papers and the organisation that owns it."""
 
-    id: Identifier = Field(description="Register ID, used in references such as `NHFT:BAF04`.")
-    name: Line = Field(description="Name as printed on board papers.")
-    organisation: Line = Field(description="The trust or group that owns the register.")
-    description: Text | None = None
+    id: Identifier = Field(
+        description="The register's ID, used when risks in other registers refer to its risks: `NHFT` in "
+        "`NHFT:BAF04`. Required; letters, digits, `.`, `_` and `-`, at most 40 characters, unique across the "
+        "registers checked together."
+    )
+    name: Line = Field(
+        description="The register's name as printed on board papers, e.g. `Group Board Assurance Framework`. "
+        "Required; one line."
+    )
+    organisation: Line = Field(
+        description="The trust or group that owns the register, e.g. `Northamptonshire Healthcare NHS "
+        "Foundation Trust`. Required; one line."
+    )
+    description: Text | None = Field(
+        default=None, description="Optional free text about the register, e.g. its scope or who keeps it."
+    )
 
 
 class Theme(_Model):
-    """A strategic objective or theme (e.g. THRIVE 'T Technology')."""
+    """A strategic objective or theme that risks threaten, e.g. THRIVE 'T Technology' (docs/domain.md V03)."""
 
-    id: Identifier
-    name: Line
-    description: Text | None = None
+    id: Identifier = Field(
+        description="The theme's ID, which a risk gives as its `strategic_link` and a section lists under "
+        "`themes`, e.g. `T`. Required; letters, digits, `.`, `_` and `-`, at most 40 characters, unique within "
+        "the register."
+    )
+    name: Line = Field(description="The theme's name, e.g. `Technology`. Required; one line.")
+    description: Text | None = Field(
+        default=None, description="Optional free text: what the strategic objective covers."
+    )
 
 
 class Section(_Model):
     """A numbered section of the BAF: one or more themes under an oversight committee."""
 
-    number: int = Field(ge=1, le=99)
-    title: Line
-    themes: list[Identifier] = Field(min_length=1)
-    committee: Identifier = Field(description="ID of the committee that oversees this section.")
+    number: int = Field(
+        ge=1,
+        le=99,
+        description="The section's number as printed in the board paper, a whole number from 1 to 99. "
+        "Required; unique within the register.",
+    )
+    title: Line = Field(description="The section's heading, e.g. `T Technology`. Required; one line.")
+    themes: list[Identifier] = Field(
+        min_length=1,
+        description="IDs of the themes reported in this section, from `themes`. Required: at least one. "
+        "A theme may be in only one section; a theme in no section gives a warning.",
+    )
+    committee: Identifier = Field(
+        description="ID of the committee, from `committees`, that oversees this section, e.g. `FPC`. Required."
+    )
 
 
 class Committee(_Model):
-    """A board committee or forum that oversees risks."""
+    """A board committee or forum that oversees risks (docs/domain.md V05)."""
 
-    id: Identifier
-    name: Line
+    id: Identifier = Field(
+        description="The committee's ID, which a risk lists under `oversight` and a section gives as its "
+        "`committee`, e.g. `FPC`. Required; letters, digits, `.`, `_` and `-`, at most 40 characters, unique "
+        "within the register."
+    )
+    name: Line = Field(
+        description="The committee's full name, e.g. `Finance and Performance Committee`. Required; one line."
+    )
 
 
 class Role(_Model):
-    """An executive role that can lead a risk or own an action."""
+    """An executive role that can lead a risk or own an action (docs/domain.md V04, V15)."""
 
-    id: Identifier
-    title: Line
-    holder: Line | None = Field(default=None, description="Current post-holder, for reference.")
+    id: Identifier = Field(
+        description="The role's ID, which a risk gives as its `executive_lead` and an action as its `owner`, "
+        "e.g. `CFO`. Required; letters, digits, `.`, `_` and `-`, at most 40 characters, unique within the register."
+    )
+    title: Line = Field(description="The role's title, e.g. `Chief Finance Officer`. Required; one line.")
+    holder: Line | None = Field(
+        default=None,
+        description="Optional: the current post-holder's name, for reference; the board report prints it "
+        "beside the executive lead. One line.",
+    )
 
 
 class Band(_Model):
-    """A score band such as 'High 8-12'."""
+    """A score band such as 'High 8-12' (docs/domain.md 1.5)."""
 
-    name: Line
-    min: Score
-    max: Score
-    colour: Line = Field(description="A CSS colour name or #rrggbb, used in reports.")
+    name: Line = Field(
+        description="The band's name, e.g. `High`. A risk's stored `band` must be this name (ignoring case). "
+        "Required; one line."
+    )
+    min: Score = Field(
+        description="The lowest score in the band, a whole number from 1 to 25, not above `max`. Required."
+    )
+    max: Score = Field(
+        description="The highest score in the band, a whole number from 1 to 25, not below `min`. Required."
+    )
+    colour: Line = Field(
+        description="The band's colour in reports: a CSS colour name such as `firebrick`, or `#rrggbb` in "
+        'quotes (an unquoted `#` starts a comment), e.g. `"#c62828"`. Reports show a colour they cannot '
+        "use as grey. Required."
+    )
 
 
 def _nhs_bands() -> list[Band]:
@@ -140,11 +193,31 @@ NHS_LIKELIHOOD_LABELS = ["Rare", "Unlikely", "Possible", "Likely", "Almost certa
 
 
 class Matrix(_Model):
-    """The scoring matrix: labels for each axis and the score bands (NHS 5x5 by default)."""
+    """The scoring matrix: labels for each axis and the score bands (NHS 5x5 by default, docs/domain.md 1)."""
 
-    consequence: list[Line] = Field(default_factory=lambda: list(NHS_CONSEQUENCE_LABELS), min_length=5, max_length=5)
-    likelihood: list[Line] = Field(default_factory=lambda: list(NHS_LIKELIHOOD_LABELS), min_length=5, max_length=5)
-    bands: list[Band] = Field(default_factory=_nhs_bands, min_length=1)
+    consequence: list[Line] = Field(
+        default_factory=lambda: list(NHS_CONSEQUENCE_LABELS),
+        min_length=5,
+        max_length=5,
+        description="Labels for consequence 1 to 5, in that order: exactly 5, one line each. Optional; the "
+        "default is Negligible, Minor, Moderate, Major, Catastrophic (NPSA 2008, docs/domain.md 1.3). "
+        "The labels are for display: risk files record the number.",
+    )
+    likelihood: list[Line] = Field(
+        default_factory=lambda: list(NHS_LIKELIHOOD_LABELS),
+        min_length=5,
+        max_length=5,
+        description="Labels for likelihood 1 to 5, in that order: exactly 5, one line each. Optional; the "
+        "default is Rare, Unlikely, Possible, Likely, Almost certain (NPSA 2008, docs/domain.md 1.2). "
+        "The labels are for display: risk files record the number.",
+    )
+    bands: list[Band] = Field(
+        default_factory=_nhs_bands,
+        min_length=1,
+        description="The score bands, each a name, a lowest and highest score and a colour. Every score that "
+        "can occur (1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 20, 25) must fall in exactly one band. Optional; "
+        "the default is Low 1-3, Moderate 4-6, High 8-12, Extreme 15-25 (NPSA 2008, docs/domain.md 1.5).",
+    )
 
     @model_validator(mode="after")
     def _bands_cover_scores(self) -> Matrix:
@@ -162,33 +235,87 @@ class Matrix(_Model):
 
 
 class AppetiteLevel(_Model):
-    """An appetite level as the board set it, with its upper limit of tolerance."""
+    """An appetite level as the board set it, with its upper limit of tolerance (docs/domain.md 2.4)."""
 
-    id: Identifier
-    name: Line
-    tolerance: Score = Field(description="Upper limit of tolerance: the highest acceptable score.")
-    description: Text | None = None
+    id: Identifier = Field(
+        description="The level's ID, which a risk gives as its `appetite.level`, e.g. `open`. Required; "
+        "letters, digits, `.`, `_` and `-`, at most 40 characters, unique within the register."
+    )
+    name: Line = Field(
+        description="The level's name as the board uses it, e.g. `Open` or `Cautious`. Required; one line."
+    )
+    tolerance: Score = Field(
+        description="The upper limit of tolerance: the highest current score the board accepts for a risk at "
+        "this level, a whole number from 1 to 25, e.g. `16`. A current score above it is a tolerance breach; "
+        "a score equal to it is within tolerance (docs/domain.md 2.4, V09). Required."
+    )
+    description: Text | None = Field(
+        default=None, description="Optional free text: what the level means, e.g. the board's appetite statement."
+    )
 
 
 class ExternalRegister(_Model):
     """A register kept elsewhere that risks may cite (e.g. a trust's own BAF)."""
 
-    id: Identifier
-    name: Line
+    id: Identifier = Field(
+        description="The other register's ID as risks write it in references, e.g. `NHFT` in `NHFT:BAF04`. "
+        "Required; letters, digits, `.`, `_` and `-`, at most 40 characters."
+    )
+    name: Line = Field(
+        description="The other register's name, e.g. `Northamptonshire Healthcare NHS Foundation Trust BAF`. "
+        "Required; one line."
+    )
 
 
 class RegisterSettings(_Model):
-    """The contents of ``register.yaml``."""
+    """The contents of ``register.yaml``: who owns the register, its themes, sections, committees,
+    roles, scoring matrix and appetite levels (docs/format.md section 2)."""
 
-    format_version: int = Field(default=1, ge=1, le=1, description="Version of this file format.")
-    info: RegisterInfo = Field(alias="register")
-    themes: list[Theme] = Field(min_length=1)
-    sections: list[Section] = Field(min_length=1)
-    committees: list[Committee] = Field(min_length=1)
-    roles: list[Role] = Field(min_length=1)
-    matrix: Matrix = Field(default_factory=Matrix)
-    appetite_levels: list[AppetiteLevel] = Field(min_length=1)
-    external_registers: list[ExternalRegister] = Field(default_factory=list)
+    format_version: int = Field(
+        default=1, ge=1, le=1, description="Version of this file format. Optional; only `1` is accepted (the default)."
+    )
+    info: RegisterInfo = Field(
+        alias="register",
+        description="Who the register belongs to: its `id`, `name` and `organisation`. Required.",
+    )
+    themes: list[Theme] = Field(
+        min_length=1,
+        description="The strategic objectives or themes that risks link to with `strategic_link`, e.g. THRIVE's "
+        "`T` Technology (docs/domain.md V03). Required: at least one; IDs unique.",
+    )
+    sections: list[Section] = Field(
+        min_length=1,
+        description="The numbered sections of the BAF as printed in board papers, each holding one or more "
+        "themes under an oversight committee. Required: at least one; numbers unique.",
+    )
+    committees: list[Committee] = Field(
+        min_length=1,
+        description="The board committees or forums that oversee risks, named in a risk's `oversight` and a "
+        "section's `committee` (docs/domain.md V05). Required: at least one; IDs unique.",
+    )
+    roles: list[Role] = Field(
+        min_length=1,
+        description="The executive roles that lead risks (`executive_lead`) or own actions (`owner`) "
+        "(docs/domain.md V04). Required: at least one; IDs unique.",
+    )
+    matrix: Matrix = Field(
+        default_factory=Matrix,
+        description="The scoring matrix: labels for consequence and likelihood 1 to 5, and the score bands. "
+        "Optional; left out, the NHS 5x5 matrix (NPSA 2008) with its usual labels and bands applies "
+        "(docs/domain.md 1).",
+    )
+    appetite_levels: list[AppetiteLevel] = Field(
+        min_length=1,
+        description="The risk appetite levels the board has set, each with its upper limit of tolerance; every "
+        "risk names one in `appetite.level`. There is no national mapping from appetite to score: the board "
+        "sets each tolerance (docs/domain.md 2.4, V20). Required: at least one; IDs unique.",
+    )
+    external_registers: list[ExternalRegister] = Field(
+        default_factory=list,
+        description="Registers kept outside this repository that risks may cite as `REGISTER:RISK-ID` in "
+        "`related_risks` or `merged_into`; references to them are accepted without looking for the risk. "
+        "Optional.",
+    )
 
     def band_for(self, score: int) -> Band:
         """The band a score falls in (the matrix validator guarantees exactly one)."""
@@ -222,7 +349,7 @@ class RegisterSettings(_Model):
 
 
 class RiskStatus(StrEnum):
-    """Where a risk is in its life."""
+    """Where a risk is in its life: `draft`, `approved`, `closed` or `merged` (into another risk)."""
 
     DRAFT = "draft"
     APPROVED = "approved"
@@ -235,7 +362,7 @@ RETIRED_STATUSES = frozenset({RiskStatus.CLOSED, RiskStatus.MERGED})
 
 
 class ActionStatus(StrEnum):
-    """Progress of an action."""
+    """Progress of an action: `open`, `in_progress`, `complete` or `closed` (docs/domain.md V15)."""
 
     OPEN = "open"
     IN_PROGRESS = "in_progress"
@@ -278,7 +405,7 @@ class Polarity(StrEnum):
 
 
 class AssuranceRating(StrEnum):
-    """A committee's rating of the assurance it received (docs/domain.md 4.2)."""
+    """A committee's rating of the assurance it received: assured, partially or not (docs/domain.md 4.2)."""
 
     ASSURED = "assured"
     PARTIALLY_ASSURED = "partially_assured"
@@ -286,14 +413,29 @@ class AssuranceRating(StrEnum):
 
 
 class Assessment(_Model):
-    """A consequence x likelihood assessment; the score is derived, never typed."""
+    """A consequence x likelihood assessment on the NHS 5x5 matrix; the score is derived, never typed
+    (docs/domain.md 1.4)."""
 
-    consequence: Rating
-    likelihood: Rating
-    score: Score | None = Field(
-        default=None, description="Optional stored copy of consequence x likelihood; must agree."
+    consequence: Rating = Field(
+        description="Consequence on the NHS 5x5 matrix: a whole number from 1 (negligible) to 5 (catastrophic), "
+        "unquoted, e.g. `4` (docs/domain.md 1.3, V01). Required."
     )
-    band: Line | None = Field(default=None, description="Optional stored copy of the band name; must agree.")
+    likelihood: Rating = Field(
+        description="Likelihood on the NHS 5x5 matrix: a whole number from 1 (rare) to 5 (almost certain), "
+        "unquoted, e.g. `3` (docs/domain.md 1.2, V01). Required."
+    )
+    score: Score | None = Field(
+        default=None,
+        description="Optional stored copy of the score, consequence x likelihood, for readers. bafctl works the "
+        "score out itself; a stored score that is not consequence x likelihood is an error (docs/domain.md "
+        "1.4, V02).",
+    )
+    band: Line | None = Field(
+        default=None,
+        description="Optional stored copy of the band name for readers, e.g. `High`. It must be the band of the "
+        "score in register.yaml's `matrix.bands` (names compared ignoring case), or it is an error "
+        "(rule `stored-band`, docs/domain.md 1.5, V02).",
+    )
 
     @property
     def computed_score(self) -> int:
@@ -315,23 +457,50 @@ class Assessment(_Model):
 class TargetAssessment(Assessment):
     """The target assessment, optionally with the date it should be reached by."""
 
-    date: dt.date | None = Field(default=None, description="When the target should be reached.")
+    date: dt.date | None = Field(
+        default=None,
+        description="Optional: when the target should be reached, as an unquoted ISO date `YYYY-MM-DD`, e.g. "
+        "`2027-03-31`. Once it has "
+        "passed with the current score still above the target, the risk is off track (rule "
+        "`target-date-passed`, docs/domain.md V10).",
+    )
 
 
 class Assessments(_Model):
-    """Initial (inherent), current (residual) and target assessments."""
+    """Initial (inherent), current (residual) and target assessments (docs/domain.md 3.2)."""
 
-    initial: Assessment
-    current: Assessment
-    target: TargetAssessment
+    initial: Assessment = Field(
+        description="The initial (inherent) assessment: consequence and likelihood before the controls. Required. "
+        "A current score above it gives a warning (rule `current-above-initial`, docs/domain.md V07)."
+    )
+    current: Assessment = Field(
+        description="The current (residual) assessment: consequence and likelihood with today's controls in "
+        "place. Required. This is the score judged against tolerance: a current score above the upper limit "
+        "of tolerance is a tolerance breach (docs/domain.md 2.4, V09)."
+    )
+    target: TargetAssessment = Field(
+        description="The target assessment the actions aim to reach, with an optional target `date`. Required. "
+        "A target above the current score or above tolerance gives a warning (docs/domain.md V06, V08)."
+    )
 
 
 class Appetite(_Model):
-    """The board's appetite for this risk; tolerance comes from ``register.yaml``."""
+    """The board's appetite for this risk; tolerance comes from ``register.yaml`` (docs/domain.md 2.4)."""
 
-    level: Identifier = Field(description="An appetite level ID from register.yaml.")
-    tolerance: Score | None = Field(default=None, description="Override of the level's tolerance; needs a reason.")
-    reason: Text | None = Field(default=None, description="Why the tolerance is overridden.")
+    level: Identifier = Field(
+        description="The ID of the risk's appetite level in register.yaml, e.g. `open`; that level's upper "
+        "limit of tolerance applies to this risk unless `tolerance` overrides it (docs/domain.md V20). Required."
+    )
+    tolerance: Score | None = Field(
+        default=None,
+        description="Optional override of the level's upper limit of tolerance, for this risk only: a whole "
+        "number from 1 to 25. Needs a `reason` (docs/domain.md 2.4).",
+    )
+    reason: Text | None = Field(
+        default=None,
+        description="Why this risk's tolerance differs from its level's, e.g. the board decision. Required with "
+        "`tolerance`, and allowed only with it. Free text.",
+    )
 
     @model_validator(mode="after")
     def _override_has_reason(self) -> Appetite:
@@ -343,25 +512,67 @@ class Appetite(_Model):
 
 
 class Gap(_Model):
-    """A gap in control or assurance, linked to the actions that close it."""
+    """A gap in control or assurance, linked to the actions that close it (docs/domain.md 3.4)."""
 
-    text: Text
-    actions: list[Identifier] = Field(default_factory=list, description="IDs of actions.")
-    private: bool = False
+    text: Text = Field(description="The gap, in the paper's words. Required; free text.")
+    actions: list[Identifier] = Field(
+        default_factory=list,
+        description="IDs of this risk's actions that close the gap, e.g. `GROUP-BAF-3.A4`; each must be an action "
+        "of this risk. Optional, but a gap with none gives a warning (rule `gap-without-action`, "
+        "docs/domain.md V12, V13).",
+    )
+    private: bool = Field(
+        default=False, description="`true` leaves this gap out of public board papers. Optional (default `false`)."
+    )
 
 
 class Assurance(_Model):
-    """A source of assurance on one of the three lines (IIA Three Lines Model)."""
+    """A source of assurance on one of the three lines (IIA Three Lines Model, docs/domain.md 3.3)."""
 
     # A strict int, not Literal[1, 2, 3]: pydantic's Literal accepts `true` as 1.
-    line: int = Field(ge=1, le=3, description="1 management, 2 oversight and committees, 3 independent.")
-    source: Text
-    opinion: Annotated[Opinion, Field(strict=False)] | None = None
-    date: dt.date | None = None
-    polarity: Annotated[Polarity, Field(strict=False)] | None = None
-    rating: Annotated[AssuranceRating, Field(strict=False)] | None = None
-    external: bool = Field(default=False, description="From outside the trust (CQC, NHSE).")
-    private: bool = False
+    line: int = Field(
+        ge=1,
+        le=3,
+        description="The line of assurance, a whole number: `1` management, `2` oversight (specialist functions "
+        "and board committees), `3` independent (internal and external audit, CQC, NHS England). Required "
+        "(IIA Three Lines Model, docs/domain.md 3.3).",
+    )
+    source: Text = Field(
+        description="The source of assurance in the paper's words, e.g. `Internal audit of e-rostering`. "
+        "Required; free text."
+    )
+    opinion: Annotated[Opinion, Field(strict=False)] | None = Field(
+        default=None,
+        description="Optional audit or review opinion: `substantial`, `significant` or `high` (positive), "
+        "`reasonable` or `moderate` (adequate), `limited` or `no_assurance` (negative), or `advisory` "
+        "(no opinion) (docs/domain.md 4.1).",
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="Optional: the date of the report or opinion, as an unquoted ISO date `YYYY-MM-DD`, e.g. "
+        "`2025-06-01`. When the paper "
+        "gives only a month, write a full date and keep the paper's words in a comment.",
+    )
+    polarity: Annotated[Polarity, Field(strict=False)] | None = Field(
+        default=None,
+        description="Optional: `positive` (evidence that the control works) or `negative` (evidence that it does "
+        "not). Left out, it follows from `opinion` (docs/domain.md 3.4).",
+    )
+    rating: Annotated[AssuranceRating, Field(strict=False)] | None = Field(
+        default=None,
+        description="Optional: the committee's rating of the assurance it received: `assured`, "
+        "`partially_assured` or `not_assured`. `assured` beside an open gap or negative assurance gives a "
+        "warning (docs/domain.md 4.2, V18).",
+    )
+    external: bool = Field(
+        default=False,
+        description="`true` for a source from outside the trust, e.g. CQC or NHS England (docs/domain.md 3.3). "
+        "Optional (default `false`).",
+    )
+    private: bool = Field(
+        default=False,
+        description="`true` leaves this source of assurance out of public board papers. Optional (default `false`).",
+    )
 
     @property
     def effective_polarity(self) -> Polarity | None:
@@ -374,13 +585,36 @@ class Assurance(_Model):
 class Action(_Model):
     """An action that closes a gap, with its owner and due date."""
 
-    id: Identifier
-    action: Text
-    owner: Identifier | None = Field(default=None, description="A role ID from register.yaml.")
-    due: dt.date | None = None
-    status: Annotated[ActionStatus, Field(strict=False)] = ActionStatus.OPEN
-    completed: dt.date | None = Field(default=None, description="When it was completed.")
-    private: bool = False
+    id: Identifier = Field(
+        description="The action's ID, unique within the risk; by convention the risk ID, a dot, `A` and a "
+        "number, e.g. `GROUP-BAF-1.A2`. Required; letters, digits, `.`, `_` and `-`, at most 40 characters."
+    )
+    action: Text = Field(description="What will be done, in the paper's words. Required; free text.")
+    owner: Identifier | None = Field(
+        default=None,
+        description="The role ID in register.yaml of the action's owner, e.g. `CIO`. Optional, but an open "
+        "action without an owner gives a warning (rule `action-without-owner-or-date`, docs/domain.md V15).",
+    )
+    due: dt.date | None = Field(
+        default=None,
+        description="The due date, as an unquoted ISO date `YYYY-MM-DD`, e.g. `2026-02-28`. Optional, but an "
+        "open action without one "
+        "gives a warning, and an open action past it is overdue (docs/domain.md V15, V16).",
+    )
+    status: Annotated[ActionStatus, Field(strict=False)] = Field(
+        default=ActionStatus.OPEN,
+        description="Progress of the action: `open`, `in_progress`, `complete` or `closed` (docs/domain.md V15). "
+        "Optional (default `open`).",
+    )
+    completed: dt.date | None = Field(
+        default=None,
+        description="Optional: when the action was completed, as an unquoted ISO date `YYYY-MM-DD`. Only for "
+        "status `complete` or "
+        "`closed`: a `completed` date on an open or in-progress action is an error.",
+    )
+    private: bool = Field(
+        default=False, description="`true` leaves this action out of public board papers. Optional (default `false`)."
+    )
 
     @model_validator(mode="after")
     def _completion_consistent(self) -> Action:
@@ -408,57 +642,172 @@ ControlItem = Text
 class Thread(_Model):
     """One cause or effect row of a BAF entry: controls, gaps, assurance and actions."""
 
-    description: Text
-    controls: list[ControlItem] = Field(default_factory=list)
-    control_gaps: list[GapItem] = Field(default_factory=list)
-    assurances: list[Assurance] = Field(default_factory=list)
-    assurance_gaps: list[GapItem] = Field(default_factory=list)
-    actions: list[Action] = Field(default_factory=list)
-    progress: list[Text] = Field(default_factory=list)
-    private: bool = False
+    description: Text = Field(description="The row's text after 'Cause:' or 'Effect:'. Required; free text.")
+    controls: list[ControlItem] = Field(
+        default_factory=list,
+        description="The controls in place, one text per item. Optional, but by default a risk with no control "
+        "at all is an error (rule `no-controls`, docs/domain.md V11).",
+    )
+    control_gaps: list[GapItem] = Field(
+        default_factory=list,
+        description="Gaps in control: a control is missing or does not work (docs/domain.md 3.4). Each item is "
+        "plain text, or a mapping of `text`, the `actions` that close the gap and `private`. A mapping that "
+        "names no action, or a plain-text gap in a row with no open action, gives a warning (rule "
+        "`gap-without-action`, docs/domain.md V12). Optional.",
+    )
+    assurances: list[Assurance] = Field(
+        default_factory=list,
+        description="Sources of assurance: evidence that the controls work, each on one of the three lines "
+        "(docs/domain.md 3.3). Optional, but a risk with none gives a warning (docs/domain.md V13), and so does "
+        "one with no independent (line 3) source and no gap in assurance recorded (V14).",
+    )
+    assurance_gaps: list[GapItem] = Field(
+        default_factory=list,
+        description="Gaps in assurance: no sufficient, reliable evidence that a control works (docs/domain.md "
+        "3.4). Written like `control_gaps`, and a gap with no action to close it gives a warning the same way "
+        "(docs/domain.md V13). Optional.",
+    )
+    actions: list[Action] = Field(
+        default_factory=list,
+        description="The actions that close this row's gaps, each with an ID, an owner, a due date and a status "
+        "(docs/domain.md V15). Optional.",
+    )
+    progress: list[Text] = Field(
+        default_factory=list,
+        description="Progress notes, one text per item, e.g. what has been done since the last review. Optional.",
+    )
+    private: bool = Field(
+        default=False,
+        description="`true` leaves this whole cause or effect row out of public board papers. Optional "
+        "(default `false`).",
+    )
 
 
 class Silence(_Model):
     """A quality-rule finding silenced for this risk, with the reason recorded next to it."""
 
     rule: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")] = Field(
-        description="The rule ID, e.g. `overdue-action`."
+        description="The ID of the quality rule whose finding is silenced, e.g. `overdue-action` (docs/rules.md "
+        "lists them). Required; lower-case letters and digits joined by hyphens."
     )
-    reason: Text = Field(description="Why the board accepts this finding for now.")
-    until: dt.date | None = Field(default=None, description="The silence lapses after this date.")
+    reason: Text = Field(
+        description="Why the board accepts this finding for now, e.g. the committee decision. Required; free text."
+    )
+    until: dt.date | None = Field(
+        default=None,
+        description="Optional: the last day the silence holds, as an unquoted ISO date `YYYY-MM-DD`; after it "
+        "the finding is reported "
+        "again. Left out, the silence holds until it is removed.",
+    )
 
 
 PrivateField = Literal["context", "progress", "actions", "assurances", "references", "notes"]
 
 
 class Risk(_Model):
-    """One strategic risk: a BAF entry."""
+    """One strategic risk: one entry of the Board Assurance Framework, in a file of its own
+    (docs/format.md section 3, docs/domain.md 3.2)."""
 
-    id: Identifier
-    title: Line = Field(description="The 'If ... then ...' statement.")
-    keyword: Line | None = Field(default=None, description="Words of the title to emphasise.")
-    status: Annotated[RiskStatus, Field(strict=False)]
-    merged_into: RiskRef | None = Field(default=None, description="Risk this was merged into.")
-    strategic_link: Identifier = Field(description="Theme ID from register.yaml.")
-    oversight: list[Identifier] = Field(min_length=1, description="Committee IDs.")
-    governance_route: list[Line] = Field(default_factory=list)
-    executive_lead: Identifier = Field(description="Role ID from register.yaml.")
-    context: Text | None = None
-    date_included: dt.date
-    last_updated: dt.date
-    assessments: Assessments
-    appetite: Appetite
-    causes: list[Thread] = Field(default_factory=list)
-    effects: list[Thread] = Field(default_factory=list)
-    related_risks: list[RiskRef] = Field(
-        default_factory=list, description="Risks in this or other registers, e.g. `NHFT:BAF04`."
+    id: Identifier = Field(
+        description="The risk's ID, e.g. `GROUP-BAF-1`; by convention also the file name. Required; unique "
+        "across all the registers checked together, ignoring case (docs/domain.md V24). Letters, digits, `.`, "
+        "`_` and `-`, starting with a letter or digit, at most 40 characters; quote an ID that looks like a "
+        'number (`"010"`).'
     )
-    operational_risks: list[Line] = Field(default_factory=list, description="IDs on the operational risk register.")
-    notes: Text | None = None
-    private: bool = Field(default=False, description="Leave the whole risk out of public papers.")
-    private_fields: list[PrivateField] = Field(default_factory=list, description="Fields left out of public papers.")
+    title: Line = Field(
+        description="The risk statement, ideally stating cause and effect: 'If ... then ...' (docs/domain.md "
+        "V22). Required; one line, at most 600 characters."
+    )
+    keyword: Line | None = Field(
+        default=None,
+        description="Optional: the words of the title printed in bold on board papers, e.g. `digital "
+        "transformation`. They must appear in the title (ignoring case).",
+    )
+    status: Annotated[RiskStatus, Field(strict=False)] = Field(
+        description="Where the risk is in its life: `draft`, `approved`, `closed` or `merged`. Required. Closed "
+        "and merged risks have left the BAF: they are not judged against appetite or shown in the summary. "
+        "A merged risk needs `merged_into`."
+    )
+    merged_into: RiskRef | None = Field(
+        default=None,
+        description="The risk this one was merged into, as `RISK-ID` in this register or `REGISTER:RISK-ID`, "
+        "e.g. `GROUP-BAF-4`. Required when `status` is `merged`, and allowed only then.",
+    )
+    strategic_link: Identifier = Field(
+        description="The ID of the theme (strategic objective) in register.yaml that this risk threatens, e.g. "
+        "`T`; the risk is reported under that theme's section (docs/domain.md V03). Required."
+    )
+    oversight: list[Identifier] = Field(
+        min_length=1,
+        description="IDs of the committees in register.yaml that oversee this risk, e.g. `FPC` "
+        "(docs/domain.md V05). Required: at least one.",
+    )
+    governance_route: list[Line] = Field(
+        default_factory=list,
+        description="Optional: the bodies the risk is reported through, as printed, one line each, e.g. the "
+        "committees, the executive board and the trust board.",
+    )
+    executive_lead: Identifier = Field(
+        description="The role ID in register.yaml of the executive director who leads this risk, e.g. `CFO` "
+        "(docs/domain.md V04). Required."
+    )
+    context: Text | None = Field(
+        default=None, description="Optional free text: the background to the risk, e.g. the ambition it threatens."
+    )
+    date_included: dt.date = Field(
+        description="When the risk entered the BAF, as an unquoted ISO date `YYYY-MM-DD`, e.g. `2025-04-01` "
+        "(docs/domain.md V23). Required."
+    )
+    last_updated: dt.date = Field(
+        description="When the entry was last reviewed, as an unquoted ISO date `YYYY-MM-DD`, e.g. `2026-01-15`. "
+        "Required. By default a "
+        "risk not reviewed for 3 months, or 1 month when its current score is 15 or more or it is in breach, "
+        "gives a warning (rule `stale-review`, docs/domain.md V17)."
+    )
+    assessments: Assessments = Field(
+        description="The risk's scores: `initial` (inherent), `current` (residual) and `target`, each a "
+        "consequence and a likelihood on the NHS 5x5 matrix (docs/domain.md 1.4, 3.2). Required."
+    )
+    appetite: Appetite = Field(
+        description="The board's appetite for this risk: an appetite level from register.yaml, whose upper limit "
+        "of tolerance applies unless overridden here (docs/domain.md 2.4). Required."
+    )
+    causes: list[Thread] = Field(
+        default_factory=list,
+        description="The cause rows of the BAF entry: what could bring the risk about, each with its controls, "
+        "gaps, sources of assurance, actions and progress. Optional.",
+    )
+    effects: list[Thread] = Field(
+        default_factory=list,
+        description="The effect rows of the BAF entry: what would follow if the risk happened, each with its "
+        "controls, gaps, sources of assurance, actions and progress. Optional.",
+    )
+    related_risks: list[RiskRef] = Field(
+        default_factory=list,
+        description="Optional: related risks, as `RISK-ID` in this register or `REGISTER:RISK-ID` in another, "
+        "e.g. `NHFT:BAF04`. Each must exist, unless its register is in `external_registers`; a risk cannot "
+        "cite itself.",
+    )
+    operational_risks: list[Line] = Field(
+        default_factory=list,
+        description="Optional: the IDs of linked risks on the operational risk register, one line each, any "
+        'text; quote one that is a number, e.g. `"4138"` (docs/domain.md V24).',
+    )
+    notes: Text | None = Field(default=None, description="Optional free text: anything else the board should know.")
+    private: bool = Field(
+        default=False,
+        description="`true` leaves the whole risk out of public board papers. Optional (default `false`).",
+    )
+    private_fields: list[PrivateField] = Field(
+        default_factory=list,
+        description="Parts of the risk left out of public board papers: any of `context`, `progress`, `actions`, "
+        "`assurances`, `references` (related and operational risks) and `notes`. Optional.",
+    )
     silenced: list[Silence] = Field(
-        default_factory=list, description="Quality-rule findings silenced for this risk, each with a reason."
+        default_factory=list,
+        description="Quality-rule findings the board accepts for this risk, each with the rule, the reason and an "
+        "optional end date. A silenced finding is not printed, but `bafctl check` still counts it "
+        "(docs/rules.md). Optional.",
     )
 
     @model_validator(mode="after")
