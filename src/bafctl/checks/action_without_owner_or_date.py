@@ -42,6 +42,9 @@ DEFAULT_LEVEL = Level.WARNING
 OPTIONS: Mapping[str, Any] = {}
 
 
+_HOW_TO_ADD = {"owner": "`owner:` (a role ID from register.yaml)", "due date": "`due:` (YYYY-MM-DD)"}
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     """Yield a finding for each open action missing an owner, a due date, or both."""
     for _reg, lr in ctx.active_risks():
@@ -55,5 +58,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                     loc,
                     ID,
                     f"action {action.id} {excerpt(action.action)!r} has no {' and no '.join(missing)}",
-                    "add `owner:` (a role ID from register.yaml) and `due:` (YYYY-MM-DD)",
+                    # Ask only for what is missing: the other may already be there.
+                    "add " + " and ".join(_HOW_TO_ADD[name] for name in missing),
                 )

@@ -1,0 +1,71 @@
+"""Hints that fit the case: what `bafctl check` suggests for mistakes from other trusts' BAFs.
+
+The loader's positions and messages are pinned by the bad-input corpus
+(tests/corpus/cases.json); these are the hints the corpus cannot hold: a quality rule's,
+and those that need a register unlike the corpus's own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bafctl.cli import app
+
+BASE = Path(__file__).resolve().parent / "corpus" / "_base"
+AS_OF = "2026-02-01"
+
+
+def _check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner, risk: str, register: str = ""
+) -> tuple[int, list[str]]:
+    """`bafctl check` on the corpus's register with BAF01.yaml edited: its exit code and lines."""
+    reg = tmp_path / "reg"
+    shutil.copytree(BASE, reg)
+    (reg / "BAF01.yaml").write_text(risk, encoding="utf-8")
+    if register:
+        (reg / "register.yaml").write_text(register, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", "reg", "--as-of", AS_OF])
+    assert result.stderr == ""
+    return result.exit_code, result.stdout.splitlines()
+
+
+RISK = (BASE / "BAF01.yaml").read_text(encoding="utf-8")
+REGISTER = (BASE / "register.yaml").read_text(encoding="utf-8")
+OWNED = "        owner: dop\n"
+DUE = "        due: 2026-06-30\n"
+
+
+@pytest.mark.parametrize(
+    ("remove", "line"),
+    [
+        (
+            OWNED,
+            "reg/BAF01.yaml:40:9: warning: risk BAF01: action A1 'Write the community workforce plan' has no owner "
+            "(hint: add `owner:` (a role ID from register.yaml)) (action-without-owner-or-date)",
+        ),
+        (
+            DUE,
+            "reg/BAF01.yaml:40:9: warning: risk BAF01: action A1 'Write the community workforce plan' has no due date "
+            "(hint: add `due:` (YYYY-MM-DD)) (action-without-owner-or-date)",
+        ),
+        (
+            OWNED + DUE,
+            "reg/BAF01.yaml:40:9: warning: risk BAF01: action A1 'Write the community workforce plan' has no owner "
+            "and no due date (hint: add `owner:` (a role ID from register.yaml) and `due:` (YYYY-MM-DD)) "
+            "(action-without-owner-or-date)",
+        ),
+    ],
+    ids=["owner", "due", "both"],
+)
+def test_an_action_hint_asks_only_for_what_is_missing(
+    remove: str, line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    assert remove in RISK
+    code, lines = _check(tmp_path, monkeypatch, runner, RISK.replace(remove, ""))
+    assert code == 0
+    assert line in lines
