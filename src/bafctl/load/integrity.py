@@ -161,18 +161,26 @@ def settings_references(  # noqa: C901
             f"unknown appetite level {risk.appetite.level!r}",
             _choices(risk.appetite.level, levels),
         )
-    action_ids: set[str] = set()
+    action_ids: dict[str, tuple[str | int, ...]] = {}  # where each ID is first used
     for kind in ("causes", "effects"):
         for t_index, thread in enumerate(getattr(risk, kind)):
             for a_index, action in enumerate(thread.actions):
+                at: tuple[str | int, ...] = (kind, t_index, "actions", a_index, "id")
                 if action.id in action_ids:
-                    line, col = src.locate((kind, t_index, "actions", a_index, "id"))
+                    line, col = src.locate(at)
+                    first_line, first_col = src.locate(action_ids[action.id])
                     findings.append(
                         Finding(
-                            path, line, col, "duplicate-id", f"action ID {action.id!r} is used twice", risk_id=risk.id
+                            path,
+                            line,
+                            col,
+                            "duplicate-id",
+                            f"action ID {action.id!r} is used twice",
+                            risk_id=risk.id,
+                            hint=f"first used at line {first_line}:{first_col}: give each action its own ID",
                         )
                     )
-                action_ids.add(action.id)
+                action_ids.setdefault(action.id, at)
                 if action.owner is not None and action.owner not in roles:
                     bad(
                         (kind, t_index, "actions", a_index, "owner"),
@@ -192,6 +200,15 @@ def settings_references(  # noqa: C901
                                     _choices(ref, action_ids),
                                 )
     return findings
+
+
+def _first_risk_hint(first: LoadedRisk, again: LoadedRisk) -> str:
+    """Where a duplicated risk ID was first used, as ``path:line:col`` (an editor opens it)."""
+    line, col = first.facts.id_position
+    hint = f"first used at {first.path}:{line}:{col}: give each risk its own ID"
+    if first.risk_id != again.risk_id:
+        hint += " (IDs are compared ignoring case)"
+    return hint
 
 
 def check_links(registers: list[LoadedRegister]) -> list[Finding]:
@@ -221,14 +238,16 @@ def check_links(registers: list[LoadedRegister]) -> list[Finding]:
             key = lr.risk_id.casefold()
             if key in first_seen:
                 line, col = lr.facts.id_position
+                first = first_seen[key]
                 findings.append(
                     Finding(
                         lr.path,
                         line,
                         col,
                         "duplicate-id",
-                        f"risk ID {lr.risk_id!r} is also used by {first_seen[key].path}",
+                        f"risk ID {lr.risk_id!r} is also used by {first.path}",
                         risk_id=lr.risk_id,
+                        hint=_first_risk_hint(first, lr),
                     )
                 )
             first_seen.setdefault(key, lr)
