@@ -69,3 +69,42 @@ def test_an_action_hint_asks_only_for_what_is_missing(
     code, lines = _check(tmp_path, monkeypatch, runner, RISK.replace(remove, ""))
     assert code == 0
     assert line in lines
+
+
+def test_a_lead_named_by_holder_suggests_that_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    register = REGISTER.replace("    title: Chief Nurse\n", "    title: Chief Nurse\n    holder: Dr Jane Smith\n")
+    risk = RISK.replace("executive_lead: dop\n", "executive_lead: Smith\n")
+    code, lines = _check(tmp_path, monkeypatch, runner, risk, register)
+    assert code == 1
+    assert (
+        "reg/BAF01.yaml:9:17: error: risk BAF01: unknown role 'Smith' "
+        "(hint: must be a role ID from register.yaml's `roles`: did you mean 'cn'?) (unknown-reference)"
+    ) in lines
+
+
+def test_an_owner_named_by_title_suggests_that_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    code, lines = _check(tmp_path, monkeypatch, runner, RISK.replace(OWNED, "        owner: ChiefNurse\n"))
+    assert code == 1
+    assert (
+        "reg/BAF01.yaml:42:16: error: risk BAF01: unknown role 'ChiefNurse' "
+        "(hint: must be a role ID from register.yaml's `roles`: did you mean 'cn'?) (unknown-reference)"
+    ) in lines
+
+
+def test_an_unknown_role_lists_the_closest_ids_of_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    roles = "".join(f"  - id: dir{i}\n    title: Director {i}\n" for i in range(10))
+    register = REGISTER.replace("roles:\n", "roles:\n" + roles)
+    risk = RISK.replace("executive_lead: dop\n", "executive_lead: dir_1\n")
+    code, lines = _check(tmp_path, monkeypatch, runner, risk, register)
+    assert code == 1
+    assert (
+        "reg/BAF01.yaml:9:17: error: risk BAF01: unknown role 'dir_1' "
+        "(hint: must be a role ID from register.yaml's `roles`: did you mean 'dir1', 'dir9' or 'dir8'?) "
+        "(unknown-reference)"
+    ) in lines

@@ -109,6 +109,41 @@ def _choices(value: str, known: Iterable[str]) -> str:
     return "known: " + ", ".join(known_sorted) if known_sorted else "none are defined in register.yaml"
 
 
+#: Up to this many roles are listed when none is close to what was written.
+_FEW_ROLES = 8
+#: Shorter references are not looked for in role titles and holders (`d` is in most).
+_MIN_NAME = 3
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, case folded: `Jane.Smith` is found in `Dr Jane Smith`."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _role_choices(value: str, settings: RegisterSettings) -> str:
+    """Why a role reference did not resolve, and the role IDs that may have been meant.
+
+    Another trust's BAF names the executive lead by title or post-holder ("Chief Nurse",
+    "Smith"): a role whose title or holder contains what was written is suggested first.
+    """
+    wanted = _letters(value)
+    by_name = [
+        r.id
+        for r in settings.roles
+        if len(wanted) >= _MIN_NAME and any(wanted in _letters(name) for name in (r.title, r.holder) if name)
+    ]
+    ids = sorted(r.id for r in settings.roles)
+    close = by_name or difflib.get_close_matches(value, ids, n=3)
+    lead = "must be a role ID from register.yaml's `roles`"
+    if close:
+        names = [repr(c) for c in close]
+        listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        return f"{lead}: did you mean {listed}?"
+    if len(ids) <= _FEW_ROLES:
+        return f"{lead}: known: {', '.join(ids)}"
+    return f"{lead} ({len(ids)} are defined there)"
+
+
 @dataclass(frozen=True)
 class RiskFacts:
     """What is read of every risk of a large register, kept apart from its model.
@@ -154,7 +189,7 @@ def settings_references(  # noqa: C901
         if committee not in committees:
             bad(("oversight", i), f"unknown committee {committee!r}", _choices(committee, committees))
     if risk.executive_lead not in roles:
-        bad(("executive_lead",), f"unknown role {risk.executive_lead!r}", _choices(risk.executive_lead, roles))
+        bad(("executive_lead",), f"unknown role {risk.executive_lead!r}", _role_choices(risk.executive_lead, settings))
     if risk.appetite.level not in levels:
         bad(
             ("appetite", "level"),
@@ -185,7 +220,7 @@ def settings_references(  # noqa: C901
                     bad(
                         (kind, t_index, "actions", a_index, "owner"),
                         f"unknown role {action.owner!r}",
-                        _choices(action.owner, roles),
+                        _role_choices(action.owner, settings),
                     )
     for kind in ("causes", "effects"):
         for t_index, thread in enumerate(getattr(risk, kind)):

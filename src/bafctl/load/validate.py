@@ -178,6 +178,22 @@ def _number_hint(value: Any, span: Span | None) -> str | None:
     return None
 
 
+#: For an ID that refers to a role but cannot be one (it has spaces): a person's name.
+_ROLE_ID_HINT = (
+    "must be a role ID from register.yaml's `roles`, not a person's name (a role's `holder` records who holds it)"
+)
+_ROLE_FIELDS = frozenset({"executive_lead", "owner"})
+
+
+def _field_hint(error: Mapping[str, Any], where: tuple[str | int, ...], hint: str | None) -> str | None:
+    """A hint for what this field holds, where the general one for its kind of error misleads."""
+    kind = error["type"]
+    field_name = where[-1] if where else None
+    if field_name in _ROLE_FIELDS and kind == "string_pattern_mismatch":
+        return _ROLE_ID_HINT
+    return hint
+
+
 def _message_for(  # noqa: PLR0911
     error: Mapping[str, Any], field_name: str, span: Span | None, written: str | None
 ) -> tuple[str, str | None]:
@@ -294,6 +310,7 @@ def validate(
             if span is not None and span.style is None and not isinstance(error.get("input"), str):
                 written = parsed.text[span.start : span.end] or None
             message, hint = _message_for(error, field_name, span, written)
+            hint = _field_hint(error, where, hint)
         shown = located[:-1] if kind == "extra_forbidden" else located
         dotted = ".".join(str(p) for p in shown) or "(file)"
         findings.append(Finding(path, line, col, "schema", f"{dotted}: {message}", Level.ERROR, risk_id, hint))
