@@ -935,7 +935,12 @@ class _Composer:
         try:
             value = resolve_plain(event.value)
         except _ScalarError as exc:
-            self.problem(span.line, span.col, str(exc), "yaml-value", exc.hint)
+            hint = exc.hint
+            frame = self.stack[-1] if self.stack else None
+            if frame is not None and frame.mapping and frame.key == "id" and _DATE.fullmatch(event.value):
+                # `id: 2018-19-01` looks like a date: an ID is text, so the fix is quotes.
+                hint = f'an ID is text, not a date: quote it (id: "{event.value}")'
+            self.problem(span.line, span.col, str(exc), "yaml-value", hint)
             self.place(None, span)
             return
         if value is None and "#" in _line_rest(self.text, span.end):

@@ -178,6 +178,11 @@ def _number_hint(value: Any, span: Span | None) -> str | None:
     return None
 
 
+#: The three lines of assurance (docs/domain.md 3.3), for a `line` that is not 1, 2 or 3.
+_LINE_HINT = (
+    "write the line of assurance as 1 (management), 2 (oversight) or 3 (independent): "
+    "external and independent sources are line 3"
+)
 #: For an ID that refers to a role but cannot be one (it has spaces): a person's name.
 _ROLE_ID_HINT = (
     "must be a role ID from register.yaml's `roles`, not a person's name (a role's `holder` records who holds it)"
@@ -185,10 +190,18 @@ _ROLE_ID_HINT = (
 _ROLE_FIELDS = frozenset({"executive_lead", "owner"})
 
 
-def _field_hint(error: Mapping[str, Any], where: tuple[str | int, ...], hint: str | None) -> str | None:
+def _field_hint(
+    error: Mapping[str, Any], where: tuple[str | int, ...], hint: str | None, written: str | None
+) -> str | None:
     """A hint for what this field holds, where the general one for its kind of error misleads."""
     kind = error["type"]
+    value = error.get("input")
     field_name = where[-1] if where else None
+    if field_name == "line" and "assurances" in where and hint == "write a number":
+        return _LINE_HINT
+    if field_name == "id" and kind == "string_type" and isinstance(value, dt.date) and hint != _COMMENT_HINT:
+        # `id: 2018-01-01` is read as a date: an ID is text, so it needs quotes.
+        return f'an ID is text, not a date: quote it (id: "{written or value}")'
     if field_name in _ROLE_FIELDS and kind == "string_pattern_mismatch":
         return _ROLE_ID_HINT
     return hint
@@ -310,7 +323,7 @@ def validate(
             if span is not None and span.style is None and not isinstance(error.get("input"), str):
                 written = parsed.text[span.start : span.end] or None
             message, hint = _message_for(error, field_name, span, written)
-            hint = _field_hint(error, where, hint)
+            hint = _field_hint(error, where, hint, written)
         shown = located[:-1] if kind == "extra_forbidden" else located
         dotted = ".".join(str(p) for p in shown) or "(file)"
         findings.append(Finding(path, line, col, "schema", f"{dotted}: {message}", Level.ERROR, risk_id, hint))
