@@ -71,9 +71,14 @@ def _root(
         bool,
         typer.Option("--no-cache", help="Do not use or fill the cache of validated files (also BAFCTL_NO_CACHE=1)."),
     ] = False,
+    color: Annotated[
+        _support.ColorChoice,
+        typer.Option("--color", help=_support.COLOR_HELP, case_sensitive=False),
+    ] = _support.ColorChoice.auto,
 ) -> None:
     _support.DEBUG = debug
     _support.NO_CACHE = no_cache
+    _support.COLOR = color.value
 
 
 for _module in COMMAND_MODULES:

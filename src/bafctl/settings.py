@@ -31,6 +31,7 @@ TODAY_ENV = "BAFCTL_TODAY"
 CHROMIUM_ENV = "BAFCTL_CHROMIUM"
 
 _TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,33 @@ class Settings:
     """``$BAFCTL_CHROMIUM``: the browser that prints PDFs."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """The environment a child process (Chromium) is started with."""
+    no_color: bool = False
+    """``$NO_COLOR`` is set and not empty (no-color.org): no colour unless ``--color always``."""
+    force_color: bool = False
+    """``$FORCE_COLOR`` is set (and not ``0``): colour even when stdout is not a terminal."""
+    term: str = ""
+    """``$TERM``: ``dumb`` means no colour; ``*-256color`` means 256 colours."""
+    colorterm: str = ""
+    """``$COLORTERM``: ``truecolor`` or ``24bit`` means 24-bit colour."""
+
+    def color_system(self, *, wanted: str = "auto", terminal: bool = False) -> str | None:
+        """The rich colour system to print with, or None for plain text.
+
+        Args:
+            wanted: ``--color``: ``always``, ``never`` or ``auto`` (colour when stdout is
+                a terminal, or ``FORCE_COLOR`` is set, and ``NO_COLOR`` is not).
+            terminal: Standard output is a terminal.
+        """
+        if wanted == "never":
+            return None
+        if wanted != "always":
+            if self.no_color:
+                return None
+            if not self.force_color and (not terminal or self.term.strip().lower() == "dumb"):
+                return None
+        if self.colorterm.strip().lower() in ("truecolor", "24bit"):
+            return "truecolor"
+        return "256" if "256" in self.term else "standard"
 
     def date(self, as_of: dt.date | None = None) -> dt.date:
         """The date rules are judged on: ``as_of``, else ``$BAFCTL_TODAY``, else today.
@@ -80,6 +108,10 @@ def gather(environ: Mapping[str, str] | None = None, *, no_cache: bool = False, 
         github_step_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         chromium=env.get(CHROMIUM_ENV) or None,
         environment=dict(env),
+        no_color=bool(env.get("NO_COLOR", "")),
+        force_color=env.get("FORCE_COLOR", "").strip().lower() not in ("", *_FALSE),
+        term=env.get("TERM", ""),
+        colorterm=env.get("COLORTERM", ""),
     )
 
 

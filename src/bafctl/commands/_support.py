@@ -28,6 +28,8 @@ __all__ = ["dump_json"]
 
 #: Set by the global ``--debug`` option: show tracebacks for internal errors.
 DEBUG = False
+#: Set by the global ``--color`` option of this invocation (a command's own ``--color`` wins).
+COLOR = "auto"
 #: Set by the global ``--no-cache`` option of this invocation (the root callback sets it
 #: every run, so one run's flag never reaches the next in the same process).
 NO_CACHE = False
@@ -78,6 +80,38 @@ class Command(TyperCommand):
 
 def _argument_label(param: Any) -> str:
     return str(param.metavar) if param.metavar else str(param.name).upper()
+
+
+class ColorChoice(StrEnum):
+    """When to colour text output (``--color``)."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+COLOR_HELP = "Colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never."
+
+ColorOpt = Annotated[
+    ColorChoice | None,
+    typer.Option(
+        "--color",
+        help=COLOR_HELP + " (default: the global --color, else auto)",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+
+
+def color_system(settings: Settings, choice: ColorChoice | None = None) -> str | None:
+    """The colour system for text on stdout (None: plain), from ``--color`` and the environment."""
+    stream = sys.stdout
+    try:
+        terminal = stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        terminal = False
+    wanted = choice.value if choice is not None else COLOR
+    return settings.color_system(wanted=wanted, terminal=terminal)
 
 
 PathsArg = Annotated[

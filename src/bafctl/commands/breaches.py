@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from bafctl.commands._support import (
+    ColorOpt,
     PathsArg,
     append_step_summary,
+    color_system,
     err,
     handle_errors,
     out,
@@ -42,6 +44,7 @@ def breaches(
             "--as-of", metavar="YYYY-MM-DD", help="Judge target and due dates as of this date (default: today)."
         ),
     ] = None,
+    color: ColorOpt = None,
 ) -> None:
     """List every risk outside appetite: in breach, target outside appetite, or off track.
 
@@ -71,7 +74,7 @@ def breaches(
         elif output_format is BreachFormat.markdown:
             out(render_markdown(report))
         else:
-            out(render_text(report))
+            out(render_text(report, color_system=color_system(settings, color)))
         if settings.github_step_summary is not None:
             from bafctl.render.breaches import render_step_summary
 

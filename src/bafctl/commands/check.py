@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bafctl.commands._support import (
+    ColorOpt,
     PathsArg,
     append_step_summary,
+    color_system,
     err,
     handle_errors,
     out,
@@ -51,7 +53,7 @@ def path_base(cwd: Path, repository_root: Path | None) -> PathBase | None:
     return PathBase(cwd.resolve(), repository_root.resolve())
 
 
-def _render(chosen: CheckFormat, result: CheckResult, base: PathBase | None) -> str:
+def _render(chosen: CheckFormat, result: CheckResult, base: PathBase | None, colours: str | None = None) -> str:
     from bafctl.render import findings as render
 
     findings, files = result.findings, len(result.workspace.files)
@@ -65,7 +67,7 @@ def _render(chosen: CheckFormat, result: CheckResult, base: PathBase | None) -> 
         return render.render_sarif(findings, render.rule_infos(result.levels), base)
     if chosen is CheckFormat.junit:
         return render.render_junit(findings, result.workspace.files, result.failing, base)
-    return render.render_text(findings, files)
+    return render.render_text(findings, files, color_system=colours)
 
 
 def check(
@@ -108,6 +110,7 @@ def check(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Validate every file afresh: do not use or fill the cache.")
     ] = False,
+    color: ColorOpt = None,
 ) -> None:
     """Validate registers: schema, references and quality rules, each as path:line:col.
 
@@ -138,7 +141,7 @@ def check(
         if chosen is None:
             chosen = CheckFormat.github if settings.github_actions else CheckFormat.text
         base = path_base(Path.cwd(), result.repository_root)
-        rendered = _render(chosen, result, base)
+        rendered = _render(chosen, result, base, color_system(settings, color))
         if rendered:  # parsable output with no findings is empty, not a blank line
             out(rendered)
         if settings.github_step_summary is not None:

@@ -14,7 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from bafctl.commands._support import Command, err, handle_errors, out, parse_date_option, run_settings
+from bafctl.commands._support import (
+    ColorOpt,
+    Command,
+    color_system,
+    err,
+    handle_errors,
+    out,
+    parse_date_option,
+    run_settings,
+)
 
 PATHS_META = "bafctl.paths"
 
@@ -67,6 +76,7 @@ def diff(
         str | None,
         typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge overdue actions as of this date (default: today)."),
     ] = None,
+    color: ColorOpt = None,
 ) -> None:
     """Show what changed in the registers between two revisions, risk by risk (matched by ID).
 
@@ -103,7 +113,7 @@ def diff(
         elif output_format is DiffFormat.markdown:
             out(render.render_markdown(result, old_info, new_info, why_map))
         else:
-            out(render.render_text(result, old_info, new_info, why_map))
+            out(render.render_text(result, old_info, new_info, why_map, color_system=color_system(settings, color)))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bafctl.commands._support import err, handle_errors, out, run_settings
+from bafctl.commands._support import ColorOpt, color_system, err, handle_errors, out, run_settings
 from bafctl.commands.diff import PathsAfterDashDash, paths_after_dash_dash
 
 
@@ -37,6 +37,7 @@ def history(
     output_format: Annotated[
         HistoryFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
     ] = HistoryFormat.text,
+    color: ColorOpt = None,
 ) -> None:
     """Show a risk's trajectory: each commit that changed its initial, current or target score.
 
@@ -51,7 +52,8 @@ def history(
         from bafctl.render import history as render
         from bafctl.usecases.history import history_of
 
-        result = history_of(risk_id, paths, Path.cwd(), since=since, options=run_settings().load)
+        settings = run_settings()
+        result = history_of(risk_id, paths, Path.cwd(), since=since, options=settings.load)
         since_info = result.since
         for line in render.warning_lines(result.warnings):
             err(f"bafctl: warning: {line}")
@@ -60,7 +62,7 @@ def history(
         elif output_format is HistoryFormat.csv:
             out(render.render_csv(result))
         else:
-            out(render.render_text(result, since_info))
+            out(render.render_text(result, since_info, color_system=color_system(settings, color)))
 
 
 def register(app: typer.Typer) -> None:

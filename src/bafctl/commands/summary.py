@@ -10,7 +10,9 @@ import typer
 
 from bafctl.commands._support import (
     AudienceChoice,
+    ColorOpt,
     PathsArg,
+    color_system,
     handle_errors,
     out,
     parse_date_option,
@@ -63,6 +65,7 @@ def summary(
     public: Annotated[
         bool, typer.Option("--public", hidden=True, help="The same as --audience public (kept for scripts).")
     ] = False,
+    color: ColorOpt = None,
 ) -> None:
     """Print the directors' summary: risks by section and committee, scores, appetite, heat map.
 
@@ -92,7 +95,7 @@ def summary(
         result = summarised.summary
         if output_format is SummaryFormat.text:
             console = stdout_console()
-            colours = None if (console.no_color or not console.is_terminal) else console.color_system
+            colours = color_system(settings, color)
             width = max(40, min(console.width, MAX_TEXT_WIDTH))
             out(render.render_text(result, width=width, color_system=colours, target=target).rstrip("\n"))
         elif output_format is SummaryFormat.markdown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bafctl.breaches import BreachReport, BreachRow
 from bafctl.escaping import display_path, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.jsonout import dump_json
+from bafctl.render.colour import BREACH, GOOD, HEADING, WARNING, Line, Span, paint, plain
 from bafctl.scoring import AppetiteFlag
 
 #: Report version of ``--format json``; bump on any incompatible change.
@@ -57,27 +58,63 @@ def _target_text(row: BreachRow) -> str:
     return f"{row.target} ({when}{over})"
 
 
-def render_text(report: BreachReport) -> str:
-    """A plain-text block per risk, worst first, after a headline.
+#: How each flag is coloured on a terminal.
+FLAG_STYLES = {AppetiteFlag.BREACH: BREACH, AppetiteFlag.TARGET_OUTSIDE: WARNING, AppetiteFlag.OFF_TRACK: WARNING}
 
-    Register text is folded onto its line, indented under the risk's number, and no
-    line can start with a CI command (:func:`~bafctl.escaping.log_safe`).
-    """
-    lines = [headline(report)]
+
+def _flag_spans(row: BreachRow) -> list[Span]:
+    spans: list[Span] = []
+    for flag in row.flags:
+        if spans:
+            spans.append((", ", ""))
+        spans.append((FLAG_WORDS[flag], FLAG_STYLES[flag]))
+    return spans
+
+
+def text_lines(report: BreachReport) -> list[Line]:
+    """The text report's lines, as spans where colour helps (the flags, how far over, the plan)."""
+    lines: list[Line] = [[(headline(report), HEADING)]]
     for number, row in enumerate(report.rows, start=1):
         over = f"{row.over_by} over" if row.over_by else "within"
+        plan = plan_text(row, report)
+        answer, colon, rest = plan.partition(":")
         lines += [
             "",
-            f"{number}. {row.risk_id} ({row.register_id}, {row.status}): {flags_text(row)}",
+            [
+                (f"{number}. ", ""),
+                (row.risk_id, HEADING),
+                (f" ({row.register_id}, {row.status}): ", ""),
+                *_flag_spans(row),
+            ],
             f"   {one_line(row.title)}",
-            f"   current:        {row.current} against tolerance {row.tolerance} ({row.appetite_level.name}): {over}",
+            [
+                (
+                    f"   current:        {row.current} against tolerance {row.tolerance} ({row.appetite_level.name}): ",
+                    "",
+                ),
+                (over, BREACH if row.over_by else GOOD),
+            ],
             f"   target:         {_target_text(row)}",
             f"   executive lead: {one_line(row.executive_lead.name)}",
             f"   oversight:      {one_line(', '.join(c.name for c in row.oversight))}",
-            f"   plan:           {plan_text(row, report)}",
+            [("   plan:           ", ""), (answer, GOOD if row.plan else BREACH), (colon + rest, "")],
             f"   file:           {display_path(row.path)}",
         ]
-    return log_safe("\n".join(terminal(line) for line in lines)) + "\n"
+    return lines
+
+
+def render_text(report: BreachReport, *, color_system: str | None = None) -> str:
+    """A plain-text block per risk, worst first, after a headline.
+
+    Register text is folded onto its line, indented under the risk's number, and no
+    line can start with a CI command (:func:`~bafctl.escaping.log_safe`). With
+    ``color_system`` (a rich colour system), flags and how far over are coloured
+    (:mod:`bafctl.render.colour`); with None the text is plain.
+    """
+    lines = text_lines(report)
+    if color_system is not None:
+        return paint(lines, color_system) + "\n"
+    return log_safe("\n".join(terminal(plain(line)) for line in lines)) + "\n"
 
 
 def render_markdown(report: BreachReport) -> str:

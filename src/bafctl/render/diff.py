@@ -16,6 +16,7 @@ from bafctl.diff import ActionChange, FieldChange, ItemChange, RiskChange, Score
 from bafctl.escaping import display_path, hanging, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.findings import Finding
 from bafctl.jsonout import dump_json
+from bafctl.render.colour import BREACH, GOOD, HEADING, QUIET, Line, Span, arrow_style, band_style, paint, plain
 from bafctl.revision import RevisionInfo
 
 JSON_VERSION = 1
@@ -84,23 +85,43 @@ def _side(info: RevisionInfo) -> str:
 
 def score_phrase(change: ScoreChange) -> str:
     """``current 4x3=12 → 4x4=16 ↑, band High → Extreme, now above tolerance 12``."""
-    text = f"{change.assessment} {change.old.text} → {change.new.text} {change.arrow}"
+    return plain(score_spans(change))
+
+
+def score_spans(change: ScoreChange) -> list[Span]:
+    """:func:`score_phrase` as spans: the arrow (↑ red, ↓ green), the bands in their colours."""
+    spans: list[Span] = [
+        (f"{change.assessment} {change.old.text} → {change.new.text} ", ""),
+        (change.arrow, arrow_style(change.arrow)),
+    ]
     if change.old_band != change.new_band:
-        text += f", band {change.old_band} → {change.new_band}"
+        spans += [
+            (", band ", ""),
+            (change.old_band, band_style(change.old_band)),
+            (" → ", ""),
+            (change.new_band, band_style(change.new_band)),
+        ]
     if change.crossing == "above":
-        text += f", now above tolerance {change.new_tolerance}"
+        spans.append((f", now above tolerance {change.new_tolerance}", BREACH))
     elif change.crossing == "within":
-        text += f", now within tolerance {change.new_tolerance}"
-    return text
+        spans.append((f", now within tolerance {change.new_tolerance}", GOOD))
+    return spans
 
 
 def _snapshot_phrase(rc: RiskChange) -> str:
+    return plain(_snapshot_spans(rc))
+
+
+def _snapshot_spans(rc: RiskChange) -> list[Span]:
     snap = rc.latest
     current = snap.scores["current"]
-    text = f"current {current.text} ({snap.bands['current']})"
+    band = snap.bands["current"]
+    spans: list[Span] = [(f"current {current.text} (", ""), (band, band_style(band)), (")", "")]
     if snap.tolerance is not None:
-        text += f", {'above' if snap.above_tolerance else 'within'} tolerance {snap.tolerance}"
-    return f"{text}; lead {one_line(snap.lead_title)}"
+        above = bool(snap.above_tolerance)
+        spans.append((f", {'above' if above else 'within'} tolerance {snap.tolerance}", BREACH if above else ""))
+    spans.append((f"; lead {one_line(snap.lead_title)}", ""))
+    return spans
 
 
 def _headline(rc: RiskChange) -> str:
@@ -223,9 +244,14 @@ def _plural(name: str) -> str:
 
 def detail_lines(rc: RiskChange, *, markdown: bool = False) -> list[str]:
     """Every change of one risk, one line each (without bullets)."""
+    return [plain(line) for line in _detail_lines(rc, markdown=markdown)]
+
+
+def _detail_lines(rc: RiskChange, *, markdown: bool = False) -> list[Line]:
+    # Spans for the scores (text only: Markdown gets their plain text, escaped).
     if rc.change != "changed":
-        return [_snapshot_phrase(rc)]
-    scores = [score_phrase(sc) for sc in rc.score_changes]
+        return [_snapshot_phrase(rc) if markdown else _snapshot_spans(rc)]
+    scores: list[Line] = [score_phrase(sc) if markdown else score_spans(sc) for sc in rc.score_changes]
     if rc.tolerance_crossing and not any(sc.crossing for sc in rc.score_changes):
         scores.append(f"current score now {rc.tolerance_crossing} tolerance {rc.latest.tolerance}")
     fields = [
@@ -233,8 +259,8 @@ def detail_lines(rc: RiskChange, *, markdown: bool = False) -> list[str]:
     ]
     rest = [item_phrase(i) for i in rc.item_changes] + [action_phrase(a) for a in rc.action_changes]
     if markdown:
-        return [markdown_text(p) for p in scores] + fields + [markdown_text(p) for p in rest]
-    return scores + fields + rest
+        return [*(markdown_text(plain(p)) for p in scores), *fields, *(markdown_text(p) for p in rest)]
+    return [*scores, *fields, *rest]
 
 
 def warning_lines(warnings: Sequence[tuple[RevisionInfo, Finding]]) -> list[str]:
@@ -257,9 +283,14 @@ def _commit_line(info: RevisionInfo) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _indented(text: str, indent: str = "  ") -> str:
+def _indented(text: Line, indent: str = "  ") -> Line:
     """Every line of an item indented under its risk (an item's own lines included)."""
+    if not isinstance(text, str):
+        return [(indent, ""), *text]
     return "\n".join(indent + line for line in text.split("\n"))
+
+
+_HEADLINE_STYLES = {"added": GOOD, "removed (no longer in the register)": BREACH}
 
 
 def render_text(
@@ -267,10 +298,16 @@ def render_text(
     old: RevisionInfo,
     new: RevisionInfo,
     why: Mapping[str, Sequence[RevisionInfo]] | None = None,
+    *,
+    color_system: str | None = None,
 ) -> str:
-    """The terminal report: a heading, counts, then each changed register and risk."""
+    """The terminal report: a heading, counts, then each changed register and risk.
+
+    With ``color_system`` (a rich colour system) arrows, bands and tolerance crossings
+    are coloured (:mod:`bafctl.render.colour`); with None the text is plain.
+    """
     counts = diff.counts
-    lines = [
+    lines: list[Line] = [
         f"Changes from {_side(old)} to {_side(new)}",
         f"Risks: {counts['added']} added, {counts['removed']} removed, {counts['changed']} changed, "
         f"{counts['unchanged']} unchanged",
@@ -283,17 +320,27 @@ def render_text(
         lines += [_indented(field_phrase(f)) for f in reg.field_changes]
     for rc in diff.risks:
         lines.append("")
-        lines.append(f"{rc.risk_id} {_headline(rc)}: {one_line(rc.latest.title)}")
-        lines += [_indented(line) for line in detail_lines(rc)]
+        headline = _headline(rc)
+        lines.append(
+            [
+                (rc.risk_id, HEADING),
+                (" ", ""),
+                (headline, _HEADLINE_STYLES.get(headline, "")),
+                (f": {one_line(rc.latest.title)}", ""),
+            ]
+        )
+        lines += [_indented(line) for line in _detail_lines(rc)]
         for commit in (why or {}).get(rc.risk_id, ()):
-            lines.append(f"  why: {_commit_line(commit)}")
+            lines.append([("  why: ", QUIET), (_commit_line(commit), "")])
     for nc in diff.not_compared:
         side = old if nc.side == "old" else new
         lines.append("")
         lines.append(
             f"{nc.risk_id} not compared: {display_path(nc.path)} does not load at {side.label} (see the warnings)"
         )
-    return log_safe(terminal("\n".join(lines))) + "\n"
+    if color_system is not None:
+        return paint(lines, color_system) + "\n"
+    return log_safe(terminal("\n".join(plain(line) for line in lines))) + "\n"
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bafctl import __version__
 from bafctl.escaping import display_path, log_safe, markdown_cell, markdown_text, one_line, terminal
 from bafctl.findings import Finding, Level, count_levels
 from bafctl.jsonout import dump_json
+from bafctl.render.colour import LEVEL_STYLES, QUIET, Line, Span, paint, plain
 
 
 @dataclass(frozen=True)
@@ -131,26 +132,57 @@ def line_for(finding: Finding, base: PathBase | None = None) -> str:
 
 def summary_line(findings: list[Finding], files: int) -> str:
     """``2 errors, 1 warning, 0 info in 7 files (1 silenced)``."""
+    return plain(summary_spans(findings, files))
+
+
+def summary_spans(findings: list[Finding], files: int) -> list[Span]:
+    """The summary line as spans: a count of errors or warnings above 0 in its level's colour."""
     counts = count_levels(findings)
     silenced = sum(1 for f in findings if f.suppressed is not None)
 
     def plural(n: int, word: str) -> str:
         return f"{n} {word}" + ("" if n == 1 or word == "info" else "s")
 
-    text = (
-        f"{plural(counts[Level.ERROR], 'error')}, {plural(counts[Level.WARNING], 'warning')}, "
-        f"{plural(counts[Level.INFO], 'info')} in {plural(files, 'file')}"
-    )
+    def count(level: Level, word: str) -> Span:
+        n = counts[level]
+        return (plural(n, word), LEVEL_STYLES[level.value] if n else "")
+
+    spans = [
+        count(Level.ERROR, "error"),
+        (", ", ""),
+        count(Level.WARNING, "warning"),
+        (", ", ""),
+        count(Level.INFO, "info"),
+        (f" in {plural(files, 'file')}", ""),
+    ]
     if silenced:
-        text += f" ({silenced} silenced)"
-    return text
+        spans.append((f" ({silenced} silenced)", QUIET))
+    return spans
 
 
-def render_text(findings: list[Finding], files: int) -> str:
-    """One line per unsilenced finding, then the summary line."""
-    lines = [line_for(f) for f in findings if f.suppressed is None]
-    lines.append(summary_line(findings, files))
-    return "\n".join(lines) + "\n"
+def line_spans(finding: Finding, base: PathBase | None = None) -> list[Span]:
+    """:func:`line_for` as spans: the level in its colour, the rule dimmed."""
+    return [
+        (f"{display_path(_shown(finding.path, base))}:{finding.line}:{finding.col}: ", ""),
+        (finding.level.value, LEVEL_STYLES[finding.level.value]),
+        (f": {one_line(finding.full_message)} ", ""),
+        (f"({finding.rule})", QUIET),
+    ]
+
+
+def render_text(findings: list[Finding], files: int, *, color_system: str | None = None) -> str:
+    """One line per unsilenced finding, then the summary line.
+
+    ``color_system``: a rich colour system to colour levels and counts with
+    (:mod:`bafctl.render.colour`), or None for plain text.
+    """
+    if color_system is not None:
+        lines: list[Line] = [line_spans(f) for f in findings if f.suppressed is None]
+        lines.append(summary_spans(findings, files))
+        return paint(lines, color_system) + "\n"
+    plain_lines = [line_for(f) for f in findings if f.suppressed is None]
+    plain_lines.append(summary_line(findings, files))
+    return "\n".join(plain_lines) + "\n"
 
 
 def render_json(findings: list[Finding], files: int) -> str:

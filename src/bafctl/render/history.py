@@ -15,6 +15,7 @@ from bafctl.diff import ASSESSMENTS
 from bafctl.escaping import csv_cell, display_path, log_safe, one_line, terminal
 from bafctl.history import HistoryEntry, HistoryWarning, RiskHistory, RiskState
 from bafctl.jsonout import dump_json
+from bafctl.render.colour import ARROW_STYLES, BREACH, HEADING, Line, Span, arrow_style, band_style, paint, plain
 from bafctl.revision import RevisionInfo
 
 JSON_VERSION = 1
@@ -71,27 +72,81 @@ def _row(entry: HistoryEntry) -> list[str]:
     ]
 
 
-def render_text(history: RiskHistory, since: RevisionInfo | None = None) -> str:
-    """A table, oldest first, then the trend of the current score as a sparkline."""
+def _cell_spans(cell: str, width: int, column: str) -> list[Span]:
+    padding = (" " * (width - len(cell)), "")
+    if column == "current" and cell[-1:] in ARROW_STYLES:  # `4x4=16 ↑`: the arrow coloured
+        return [(cell[:-1], ""), (cell[-1], arrow_style(cell[-1])), padding]
+    if column == "tolerance" and cell:
+        return [(cell, BREACH), padding]
+    return [(cell, ""), padding]
+
+
+def _rstripped(spans: list[Span]) -> list[Span]:
+    """The spans with the line's trailing spaces taken off (as ``str.rstrip`` the line)."""
+    kept = list(spans)
+    while kept:
+        text, style = kept[-1]
+        stripped = text.rstrip()
+        if stripped:
+            kept[-1] = (stripped, style)
+            break
+        kept.pop()
+    return kept
+
+
+def _table_row(row: list[str], widths: list[int], header: list[str], *, heading: bool) -> list[Span]:
+    spans: list[Span] = []
+    for index, (cell, width) in enumerate(zip(row, widths, strict=True)):
+        if index:
+            spans.append(("  ", ""))
+        spans += (
+            [(cell, HEADING), (" " * (width - len(cell)), "")] if heading else _cell_spans(cell, width, header[index])
+        )
+    return _rstripped(spans)
+
+
+def text_lines(history: RiskHistory, since: RevisionInfo | None = None) -> list[Line]:
+    """The text format's lines, as spans where colour helps (header, arrows, bands, above tolerance)."""
     latest = history.latest or history.current or (history.entries[-1].previous if history.entries else None)
     title = f": {one_line(latest.title)}" if latest else ""
-    lines = [f"History of {history.risk_id}{title}"]
+    lines: list[Line] = [[(f"History of {history.risk_id}", HEADING), (title, "")]]
     if since is not None:
         base = history.baseline
-        at = f"current {base.scores['current'].text} ({base.current_band})" if base else "not in the register"
-        lines.append(f"Since {one_line(since.label)}: {at}")
+        at: list[Span] = (
+            [
+                (f"current {base.scores['current'].text} (", ""),
+                (base.current_band, band_style(base.current_band)),
+                (")", ""),
+            ]
+            if base
+            else [("not in the register", "")]
+        )
+        lines.append([(f"Since {one_line(since.label)}: ", ""), *at])
     if not history.entries:
         lines.append("No commit changed its assessments." if since is None else "No change since then.")
-        return log_safe(terminal("\n".join(lines))) + "\n"
+        return lines
     header = ["date", "commit", "author", "initial", "current", "target", "tolerance", "event"]
     rows = [header] + [_row(e) for e in history.entries]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for number, row in enumerate(rows):
+        lines.append(_table_row(row, widths, header, heading=number == 0))
     scores = trend(history)
     if scores:
         lines.append(f"Current score: {sparkline(scores)}  ({' → '.join(str(s) for s in scores)})")
-    return log_safe(terminal("\n".join(lines))) + "\n"
+    return lines
+
+
+def render_text(history: RiskHistory, since: RevisionInfo | None = None, *, color_system: str | None = None) -> str:
+    """A table, oldest first, then the trend of the current score as a sparkline.
+
+    With ``color_system`` (a rich colour system) the header, arrows (↑ red, ↓ green),
+    bands and scores above tolerance are coloured (:mod:`bafctl.render.colour`); with
+    None the text is plain.
+    """
+    lines = text_lines(history, since)
+    if color_system is not None:
+        return paint(lines, color_system) + "\n"
+    return log_safe(terminal("\n".join(plain(line) for line in lines))) + "\n"
 
 
 _CSV_HEADER = [
