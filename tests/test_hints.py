@@ -108,3 +108,12 @@ def test_an_unknown_role_lists_the_closest_ids_of_many(
         "(hint: must be a role ID from register.yaml's `roles`: did you mean 'dir1', 'dir9' or 'dir8'?) "
         "(unknown-reference)"
     ) in lines
+
+
+def test_lead_in_an_action_means_its_owner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner) -> None:
+    code, lines = _check(tmp_path, monkeypatch, runner, RISK.replace(OWNED, "        lead: dop\n"))
+    assert code == 1
+    assert (
+        "reg/BAF01.yaml:42:9: error: risk BAF01: causes.0.actions.0: unknown key `lead` "
+        "(hint: did you mean `owner`?) (schema)"
+    ) in lines

@@ -271,7 +271,7 @@ def test_register_band_problems_point_at_the_bands() -> None:
                 10,
                 1,
                 "(file): unknown key `owner`",
-                "check the spelling, or the indentation (docs/format.md lists every key)",
+                "did you mean `executive_lead`?",  # a risk's owner, in other trusts' BAFs
             ),
         ),
     ],

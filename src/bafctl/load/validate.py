@@ -89,10 +89,55 @@ def _child_models(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
+#: Other trusts' names for bafctl's keys (their BAF templates' column headings), each
+#: with the keys it may mean, in order: the first one that exists where it was written
+#: is suggested (`lead:` is an action's `owner` but a risk's `executive_lead`).
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "impact": ("consequence",),
+    "severity": ("consequence",),
+    "probability": ("likelihood",),
+    "owner": ("executive_lead",),
+    "lead": ("executive_lead", "owner"),
+    "risk_owner": ("executive_lead",),
+    "risk_lead": ("executive_lead",),
+    "lead_director": ("executive_lead",),
+    "executive_owner": ("executive_lead",),
+    "responsible_director": ("executive_lead",),
+    "accountable_executive": ("executive_lead",),
+    "action_owner": ("owner",),
+    "responsible": ("owner",),
+    "due_date": ("due", "date"),
+    "deadline": ("due", "date"),
+    "target_date": ("due", "date"),
+    "inherent": ("initial",),
+    "residual": ("current",),
+    "committee": ("oversight",),
+    "committees": ("oversight",),
+    "theme": ("strategic_link",),
+    "strategic_objective": ("strategic_link",),
+    "objective": ("strategic_link",),
+    "risk_appetite": ("appetite",),
+    "gaps_in_control": ("control_gaps",),
+    "gaps_in_controls": ("control_gaps",),
+    "gaps_in_assurance": ("assurance_gaps",),
+    "sources_of_assurance": ("assurances",),
+    "risk_id": ("id",),
+    "date_added": ("date_included",),
+    "date_opened": ("date_included",),
+    "review_date": ("last_updated",),
+    "last_reviewed": ("last_updated",),
+    "date_updated": ("last_updated",),
+}
+
+
 def _unknown_key_hint(model: type[BaseModel], where: tuple[str | int, ...], key: str) -> str:
-    """Suggest the key meant (a typo), or where the key belongs (an indentation slip)."""
+    """Suggest the key meant (another trust's name for it, a typo), or where it belongs (an indentation slip)."""
     here = _models_at(model, where)
     keys = sorted({k for m in here for k in _field_keys(m)})
+    meant = _SYNONYMS.get(key.casefold().replace(" ", "_").replace("-", "_"), ())
+    synonym = next((k for k in meant if k in keys), None)
+    if synonym is not None:
+        return f"did you mean `{synonym}`?"
     close = difflib.get_close_matches(key, keys, n=1)
     if close:
         return f"did you mean `{close[0]}`?"
