@@ -117,3 +117,21 @@ def test_lead_in_an_action_means_its_owner(tmp_path: Path, monkeypatch: pytest.M
         "reg/BAF01.yaml:42:9: error: risk BAF01: causes.0.actions.0: unknown key `lead` "
         "(hint: did you mean `owner`?) (schema)"
     ) in lines
+
+
+def test_a_comma_in_a_flow_mapping_action_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    action = (
+        "      - id: A1\n        action: Write the community workforce plan\n        owner: dop\n"
+        "        due: 2026-06-30\n        status: in_progress\n"
+    )
+    assert action in RISK
+    flow = "      - {id: A1, action: Write the plan, then consult, owner: dop, due: 2026-06-30, status: in_progress}\n"
+    code, lines = _check(tmp_path, monkeypatch, runner, RISK.replace(action, flow))
+    assert code == 1
+    assert (
+        "reg/BAF01.yaml:40:42: error: risk BAF01: causes.0.actions.0: unknown key `then consult` "
+        '(hint: a comma inside {...} starts a new key: quote the value ("Write the plan, then consult") '
+        "or use block style) (schema)"
+    ) in lines

@@ -158,6 +158,54 @@ def _unknown_key_hint(model: type[BaseModel], where: tuple[str | int, ...], key:
     return "check the spelling, or the indentation (docs/format.md lists every key)"
 
 
+def _flow_comma_hint(parsed: ParsedYaml, where: tuple[str | int, ...]) -> str | None:
+    """The hint for a key that is really the rest of a value cut at a comma inside ``{...}``.
+
+    ``{title: Safe, responsive care}`` reads as ``title: Safe`` and a key ``responsive
+    care`` with no value: a key written without a colon, after a plain value followed by
+    a comma, in a flow mapping. The hint quotes the value as the author wrote it.
+    """
+    source, text = parsed.source, parsed.text
+    parent = source.values.get(where[:-1])
+    mapping = value_at(parsed.value, where[:-1])
+    if parent is None or not isinstance(mapping, dict) or not text.startswith("{", parent.start):
+        return None
+    keys = list(mapping)
+
+    def after(index: int) -> str:
+        while index < len(text) and text[index] in " \r\n":
+            index += 1
+        return text[index : index + 1]
+
+    def cut_piece(index: int) -> bool:
+        span = source.keys.get((*where[:-1], keys[index]))
+        return (
+            span is not None and span.style is None and mapping[keys[index]] is None and after(span.end) in (",", "}")
+        )
+
+    at = keys.index(where[-1])
+    if not cut_piece(at):
+        return None
+    first = at
+    while first > 0 and cut_piece(first - 1):
+        first -= 1
+    last = at
+    while last + 1 < len(keys) and cut_piece(last + 1):
+        last += 1
+    if first == 0:
+        return None
+    value = source.values.get((*where[:-1], keys[first - 1]))
+    end = source.keys[(*where[:-1], keys[last])].end
+    if value is None or value.style is not None or not isinstance(mapping[keys[first - 1]], str):
+        return None
+    if after(value.end) != ",":
+        return None
+    # As one line (a plain value folds its line breaks into spaces), in the quotes it can take.
+    whole = " ".join(text[value.start : end].split())
+    quoted = f"'{whole}'" if '"' in whole else f'"{whole}"'
+    return f"a comma inside {{...}} starts a new key: quote the value ({quoted}) or use block style"
+
+
 def _describe(value: Any, written: str | None = None) -> str:
     """A value as the author will recognise it: numbers and booleans as written."""
     if value is None:
@@ -362,7 +410,7 @@ def validate(
         span = source.values.get(where)
         if kind == "extra_forbidden":
             message = f"unknown key `{field_name}`"
-            hint: str | None = _unknown_key_hint(model, where[:-1], field_name)
+            hint: str | None = _flow_comma_hint(parsed, where) or _unknown_key_hint(model, where[:-1], field_name)
         else:
             written = None
             if span is not None and span.style is None and not isinstance(error.get("input"), str):
