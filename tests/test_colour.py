@@ -185,7 +185,7 @@ def test_hostile_finding_is_inert() -> None:
 def test_hostile_breach_title_is_inert() -> None:
     from bafctl.usecases.breaches import find_breaches
 
-    found = find_breaches([GROUP_BAF], GROUP_BAF, today=ON, options=LoadOptions(use_cache=False))
+    found = find_breaches([GROUP_BAF], GROUP_BAF, as_of=ON, options=LoadOptions(use_cache=False))
     rows = tuple(dataclasses.replace(row, title=HOSTILE) for row in found.report.rows)
     report = dataclasses.replace(found.report, rows=rows)
     text = render_breaches.render_text(report, color_system="256")
@@ -198,7 +198,7 @@ def test_hostile_diff_and_history_titles_are_inert(repo: GitRepo) -> None:
     from bafctl.usecases.history import history_of
 
     _rescore_risk3(repo, 5, 5)
-    found = diff_revisions(["HEAD"], [], repo.root, today=ON, options=LoadOptions(use_cache=False))
+    found = diff_revisions(["HEAD"], [], repo.root, as_of=ON, options=LoadOptions(use_cache=False))
     risks = tuple(
         dataclasses.replace(rc, new=dataclasses.replace(rc.new, title=HOSTILE) if rc.new else None)
         for rc in found.diff.risks

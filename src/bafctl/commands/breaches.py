@@ -41,7 +41,9 @@ def breaches(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", metavar="YYYY-MM-DD", help="Judge target and due dates as of this date (default: today)."
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Judge target and due dates as of this date (default: as_of in bafctl.toml, else today).",
         ),
     ] = None,
     color: ColorOpt = None,
@@ -60,7 +62,9 @@ def breaches(
         from bafctl.usecases.breaches import find_breaches
 
         settings = run_settings()
-        found = find_breaches(list(paths or []), Path.cwd(), today=settings.date(as_of_date), options=settings.load)
+        found = find_breaches(
+            list(paths or []), Path.cwd(), as_of=as_of_date, clock=settings.date, options=settings.load
+        )
         print_findings(found.errors)
         if found.errors:
             files = len({f.path for f in found.errors})

@@ -74,7 +74,11 @@ def diff(
     why: Annotated[bool, typer.Option("--why", help="Add the commits that touched each changed risk.")] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge overdue actions as of this date (default: today)."),
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Judge overdue actions as of this date (default: as_of in bafctl.toml, else today).",
+        ),
     ] = None,
     color: ColorOpt = None,
 ) -> None:
@@ -101,7 +105,8 @@ def diff(
             list(revisions or []),
             paths,
             Path.cwd(),
-            today=settings.date(as_of_date),
+            as_of=as_of_date,
+            clock=settings.date,
             why=why,
             options=settings.load,
         )

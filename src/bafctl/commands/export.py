@@ -25,7 +25,11 @@ def export(
     ] = TextOrJson.json,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge target dates as of this date (default: today)."),
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Judge target dates as of this date (default: as_of in bafctl.toml, else today).",
+        ),
     ] = None,
 ) -> None:
     """Export the registers as JSON for dashboards, with scores, bands and appetite status.
@@ -41,7 +45,7 @@ def export(
 
         settings = run_settings()
         document = export_registers(
-            list(paths or []), Path.cwd(), today=settings.date(as_of_date), options=settings.load
+            list(paths or []), Path.cwd(), as_of=as_of_date, clock=settings.date, options=settings.load
         )
         for chunk in dump_json_chunks(document):
             write_stdout(chunk)

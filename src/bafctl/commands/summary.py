@@ -50,7 +50,11 @@ def summary(
     ] = SummaryFormat.text,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge target dates as of this date (default: today)."),
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Judge target dates as of this date (default: as_of in bafctl.toml, else today).",
+        ),
     ] = None,
     audience: Annotated[
         AudienceChoice | None,
@@ -85,7 +89,8 @@ def summary(
         summarised = summarise(
             list(paths or []),
             Path.cwd(),
-            today=settings.date(as_of_date),
+            as_of=as_of_date,
+            clock=settings.date,
             since=since,
             public=public,
             options=settings.load,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bafctl.options import LoadOptions
-from bafctl.usecases.registers import error_findings, load_registers
+from bafctl.usecases.registers import error_findings, judgement_date, load_registers
 
 if TYPE_CHECKING:
     from bafctl.breaches import BreachReport
@@ -30,8 +30,15 @@ class BreachesResult:
         return self.report.in_breach > 0 or bool(self.errors)
 
 
-def find_breaches(paths: Sequence[Path], cwd: Path, *, today: dt.date, options: LoadOptions) -> BreachesResult:
-    """Every risk outside appetite on ``today``, worst first.
+def find_breaches(
+    paths: Sequence[Path],
+    cwd: Path,
+    *,
+    as_of: dt.date | None = None,
+    clock: Callable[[], dt.date] = dt.date.today,
+    options: LoadOptions,
+) -> BreachesResult:
+    """Every risk outside appetite on the judgement date (:func:`judgement_date`), worst first.
 
     A file with errors does not stop the report (CI must still see the breaches it can);
     its errors come back beside it, and the report is then incomplete.
@@ -39,4 +46,4 @@ def find_breaches(paths: Sequence[Path], cwd: Path, *, today: dt.date, options: 
     from bafctl.breaches import breach_report
 
     workspace = load_registers(paths, cwd, options)
-    return BreachesResult(breach_report(workspace, today), error_findings(workspace))
+    return BreachesResult(breach_report(workspace, judgement_date(cwd, as_of, clock)), error_findings(workspace))

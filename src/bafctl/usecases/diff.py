@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,8 @@ def diff_revisions(
     paths: Sequence[Path],
     cwd: Path,
     *,
-    today: dt.date,
+    as_of: dt.date | None = None,
+    clock: Callable[[], dt.date] = dt.date.today,
     why: bool = False,
     options: LoadOptions,
 ) -> DiffResult:
@@ -52,6 +53,7 @@ def diff_revisions(
     from bafctl import gitio
     from bafctl.diff import commits_by_risk, diff_workspaces, load_problems
     from bafctl.errors import RegisterNotFoundError, UsageError
+    from bafctl.usecases.registers import judgement_date
 
     revs = list(revisions)
     if len(revs) > 2:
@@ -75,6 +77,7 @@ def diff_revisions(
         )
     warnings = [(old_info, f) for f in load_problems(old_ws)] + [(new_info, f) for f in load_problems(new_ws)]
     old_date = old_info.date.date() if old_info.date else None
+    today = judgement_date(cwd, as_of, clock)
     result = diff_workspaces(old_ws, new_ws, today=today, old_date=old_date)
     why_map = commits_by_risk(result, gitio.commits_between(old_info, new_info, paths, cwd)) if why else None
     return DiffResult(result, old_info, new_info, why_map, warnings)

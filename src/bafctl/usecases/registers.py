@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,3 +63,21 @@ def registers_at(revision: str, paths: Sequence[Path], cwd: Path, options: LoadO
     workspace, info = workspace_at(revision, paths, cwd, options=options)
     broken = tuple(f for f in workspace.findings if f.level.value == "error")
     return EarlierRegisters(workspace, info, broken)
+
+
+def judgement_date(cwd: Path, as_of: dt.date | None, clock: Callable[[], dt.date]) -> dt.date:
+    """The date every date rule is judged on, the same for every command.
+
+    ``--as-of`` when given, else ``as_of`` in the nearest ``bafctl.toml`` (or
+    ``[tool.bafctl]``), else ``clock()`` (``BAFCTL_TODAY`` or today). So CI's ``check``
+    and ``breaches`` on one repository judge the same day.
+
+    Raises:
+        ConfigError: the configuration file is invalid (exit 2).
+    """
+    if as_of is not None:
+        return as_of
+    from bafctl.checks import RULES
+    from bafctl.config import load_config
+
+    return load_config(cwd, None, rules=RULES).as_of or clock()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bafctl.options import LoadOptions
-from bafctl.usecases.registers import EarlierRegisters, load_valid_registers, registers_at
+from bafctl.usecases.registers import EarlierRegisters, judgement_date, load_valid_registers, registers_at
 
 if TYPE_CHECKING:
     from bafctl.summary import Summary
@@ -27,12 +27,13 @@ def summarise(
     paths: Sequence[Path],
     cwd: Path,
     *,
-    today: dt.date,
+    as_of: dt.date | None = None,
+    clock: Callable[[], dt.date] = dt.date.today,
     since: str | None = None,
     public: bool = False,
     options: LoadOptions,
 ) -> SummaryResult:
-    """The summary of the registers the paths name, as of ``today``.
+    """The summary of the registers the paths name, as of :func:`judgement_date`.
 
     Refused (:class:`bafctl.errors.RegistersInvalidError`, exit 1) when a register has
     errors. ``since``: a git revision to show each risk's movement from. ``public``:
@@ -48,4 +49,6 @@ def summarise(
         workspace = for_audience(workspace, Audience.PUBLIC)
         previous = None if previous is None else for_audience(previous, Audience.PUBLIC)
     label = earlier.info.label if earlier is not None else None
-    return SummaryResult(build_summary(workspace, today=today, previous=previous, since=label), earlier)
+    return SummaryResult(
+        build_summary(workspace, today=judgement_date(cwd, as_of, clock), previous=previous, since=label), earlier
+    )
