@@ -5,25 +5,57 @@ A4 landscape, one printed page per section: cover, summary, heat maps, changes s
 pack (reference paper 003), and the action log. Every page carries a running header
 with the register, revision and date (CSS page-margin boxes) and a page number.
 
-Safe by construction (docs/reliability.md R18): every register value passes through
-:func:`bafctl.escaping.html_text`; colours are validated ``#rrggbb``; the running
-header is written as a CSS string with every character but letters, digits and spaces
-hex-escaped; a Content-Security-Policy ``<meta>`` allows only this file's own style
-sheet (by hash): no scripts, frames, fonts or network. Deterministic: no clock.
+The pages are Jinja templates (``templates/report/*.j2``, package data) that a trust
+may override with its own (``bafctl report --template-dir DIR``): they run in Jinja's
+immutable sandbox, so a template from a register repository cannot reach Python's
+internals, change a value or read a file. The layout arithmetic (font size and column
+widths per risk page) and the lists inside the entry's cells stay in Python.
+
+Safe by construction (docs/reliability.md R18): every register value a template prints
+passes through :func:`bafctl.escaping.html_text` (the environment's ``finalize``, then
+Jinja's autoescape, which leaves bafctl's escaped text and HTML, as ``Markup``, alone);
+colours are validated ``#rrggbb``; the running header is written as a CSS string with
+every character but letters, digits and spaces hex-escaped; a Content-Security-Policy
+``<meta>`` allows only this file's own style sheet (by hash): no scripts, frames, fonts
+or network. Deterministic: no clock.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from bafctl.escaping import html_text
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from bafctl.errors import UsageError
+from bafctl.escaping import display_path, html_text, one_line
 from bafctl.render.heatmap import axis_legend, heatmap_svg
-from bafctl.render.summary import band_css, legend_html, standalone_html, summary_table_html
+from bafctl.render.summary import band_css, csp_for, legend_html, summary_table_html
 from bafctl.report import (
     LINE_NAMES,
-    ActionLogEntry,
     ActionView,
     Audience,
     GapView,
@@ -32,7 +64,7 @@ from bafctl.report import (
     ThreadView,
     describe_changes,
 )
-from bafctl.summary import Score
+from bafctl.summary import HeatMap, RegisterSummary
 
 #: Column widths of the BAF entry table, as in the Group BAF pack (sum 100%).
 ENTRY_COLUMNS = (
@@ -43,70 +75,6 @@ ENTRY_COLUMNS = (
     ("Actions", 22),
     ("Progress", 13),
 )
-
-REPORT_CSS = """
-@page{size:A4 landscape;margin:13mm 10mm 11mm 10mm;
-@top-left{content:%(header)s;font:7.5pt Arial,Helvetica,sans-serif;color:#425563;
-vertical-align:bottom;padding-bottom:2mm}
-@top-right{content:%(audience)s;font:bold 7.5pt Arial,Helvetica,sans-serif;color:#425563;
-vertical-align:bottom;padding-bottom:2mm}
-@bottom-right{content:"Page " counter(page) " of " counter(pages);font:7.5pt Arial,Helvetica,sans-serif;
-color:#425563}}
-*{box-sizing:border-box}
-html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-body{font-family:Arial,Helvetica,sans-serif;font-size:8pt;line-height:1.22;color:#111;margin:0}
-section.page{break-after:page;page-break-after:always;width:100%%}
-section.page:last-of-type{break-after:auto;page-break-after:auto}
-h1{font-size:15pt;margin:0 0 3mm;color:#005eb8}h2{font-size:10pt;margin:3mm 0 1.5mm;color:#005eb8}
-p{margin:0 0 1.2mm}
-ul{margin:0;padding-left:3.2mm}li{margin:0 0 .6mm}
-table{border-collapse:collapse;width:100%%;table-layout:fixed}
-th,td{border:.6pt solid #768692;padding:.8mm 1.1mm;vertical-align:top;text-align:left;
-overflow-wrap:anywhere;word-break:normal}
-thead th{background:#005eb8;color:#fff}
-.cover{padding-top:25mm}
-.cover .org{font-size:13pt;color:#425563;margin-bottom:4mm}
-.cover h1{font-size:26pt}
-.cover .kind{font-size:15pt;margin-bottom:9mm}
-.cover table{width:60%%;font-size:10pt}.cover th{width:32%%;background:#e8edee}
-.cover .note{margin-top:6mm;font-size:9pt;width:60%%}
-table.summary{font-size:8pt}
-table.summary thead th:nth-child(1){width:30mm}table.summary td.score{text-align:center;font-weight:bold}
-table.summary thead th:nth-child(2){width:auto}
-table.summary thead th:nth-child(n+3){width:19mm}
-table.summary tr.section th{background:#e8edee}
-table.summary .status{display:block;font-weight:normal;font-style:italic}
-td.breach,span.breach{color:#b00020;font-weight:bold}
-td.num,td.move{text-align:center}
-.maps{display:flex;gap:6mm;align-items:flex-start}.maps figure{margin:0;flex:1 1 0;min-width:0}
-.maps figcaption{font-weight:bold;font-size:9pt;margin-bottom:1mm}
-svg.heatmap{width:100%%;height:auto;max-height:150mm}
-.legend .chip{display:inline-block;padding:.3mm 1.5mm;margin:0 1mm}
-table.head{margin-bottom:2mm}
-table.head th{background:#e8edee}table.head col.k{width:30mm}table.head col.s{width:42%%}
-table.head td.title{font-size:1.25em}
-table.head th.riskid{background:#005eb8;color:#fff;font-size:1.1em}
-table.scores th,table.scores td{text-align:center}table.scores thead th{background:#005eb8;color:#fff}
-table.scores th:first-child{text-align:left;width:26%%}
-table.scores td.appetite{text-align:left;font-weight:bold}
-td.scores{padding:0;border:0}
-
-table.entry tr.thread th{background:#e8edee;font-weight:bold}
-.line{font-weight:bold;margin-top:.6mm}
-.detail{color:#425563}
-.action .who{font-weight:bold}
-.overdue{color:#b00020;font-weight:bold}
-.links{color:#425563}
-.meta{margin-top:2mm}
-table.log{margin-bottom:3mm}
-table.log th:nth-child(1){width:24mm}table.log th:nth-child(2){width:28mm}
-table.log th:nth-child(4){width:38mm}table.log th:nth-child(5){width:20mm}table.log th:nth-child(6){width:22mm}
-ul.changes>li{margin-bottom:1.5mm}
-@media screen{body{background:#d0d5d8;padding:6mm 0}
-section.page{width:297mm;max-width:100%%;min-height:210mm;margin:0 auto 6mm;background:#fff;padding:12mm 10mm;
-box-shadow:0 1px 4px #0004;overflow-x:auto}}
-@media screen and (max-width:900px){body{padding:0}section.page{padding:4mm 3mm;margin-bottom:3mm}}
-"""
 
 
 def css_string(text: str) -> str:
@@ -125,13 +93,15 @@ def multiline(text: str) -> str:
     return "<br>".join(html_text(line) for line in text.strip("\n").split("\n"))
 
 
-def _items(values: list[str] | tuple[str, ...]) -> str:
+def bullets_html(values: list[str] | tuple[str, ...]) -> str:
+    """Paragraphs as a bulleted list, each escaped with its line breaks kept."""
     if not values:
         return ""
     return "<ul>" + "".join(f"<li>{multiline(v)}</li>" for v in values) + "</ul>"
 
 
-def _gaps(gaps: tuple[GapView, ...]) -> str:
+def gaps_html(gaps: tuple[GapView, ...]) -> str:
+    """Control or assurance gaps as a bulleted list, each with the actions that close it."""
     if not gaps:
         return ""
     parts = []
@@ -141,7 +111,8 @@ def _gaps(gaps: tuple[GapView, ...]) -> str:
     return "<ul>" + "".join(parts) + "</ul>"
 
 
-def _action(action: ActionView) -> str:
+def action_html(action: ActionView) -> str:
+    """One action as a list item: text, lead and due date, id and status."""
     who = ", ".join(p for p in (action.owner, action.due.isoformat() if action.due else None) if p)
     status = html_text(action.status_label)
     status_html = f'<span class="overdue">{status}</span>' if action.overdue else status
@@ -152,7 +123,8 @@ def _action(action: ActionView) -> str:
     )
 
 
-def _assurances(thread: ThreadView) -> str:
+def assurances_html(thread: ThreadView) -> str:
+    """A thread's sources of assurance, under a heading per line of defence."""
     parts: list[str] = []
     for line, items in thread.assurances:
         parts.append(f'<p class="line">{html_text(LINE_NAMES[line])}:</p><ul>')
@@ -161,14 +133,6 @@ def _assurances(thread: ThreadView) -> str:
             parts.append(f"<li>{multiline(item.source)}{detail}</li>")
         parts.append("</ul>")
     return "".join(parts)
-
-
-def _score_row(name: str, score: Score, extra: str = "") -> str:
-    colour = f"c-{score.colour[1:]}"
-    return (
-        f"<tr><th>{html_text(name)}{extra}</th><td>{score.consequence}</td><td>{score.likelihood}</td>"
-        f'<td class="{colour}"><strong>{score.score}</strong> {html_text(score.band)}</td></tr>'
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -237,12 +201,12 @@ def _column_height(items: list[tuple[str, bool]], width_mm: float, size_pt: floa
     return height + _CELL_PAD_MM
 
 
-def _entry_widths(page: RiskPage) -> tuple[float, ...]:
+def _entry_widths(columns: list[list[list[tuple[str, bool]]]]) -> tuple[float, ...]:
     # Give each column a share of the width in proportion to its text, so the columns
     # end at about the same height (the paper's fixed widths leave tall, thin columns).
     chars = [0.0] * len(ENTRY_COLUMNS)
-    for thread in page.threads:
-        for index, items in enumerate(_column_items(thread)):
+    for thread_columns in columns:
+        for index, items in enumerate(thread_columns):
             chars[index] += sum(len(text) + 12 for text, _bulleted in items)
     total = sum(chars) or 1.0
     shares = [min(max(c / total, 0.08), 0.32) for c in chars]
@@ -252,8 +216,18 @@ def _entry_widths(page: RiskPage) -> tuple[float, ...]:
     return tuple(widths)
 
 
-def estimate_height(page: RiskPage, widths: tuple[float, ...], size_pt: float) -> float:
-    """Estimated height in millimetres of a risk page set at ``size_pt``."""
+def estimate_height(
+    page: RiskPage,
+    widths: tuple[float, ...],
+    size_pt: float,
+    columns: list[list[list[tuple[str, bool]]]] | None = None,
+) -> float:
+    """Estimated height in millimetres of a risk page set at ``size_pt``.
+
+    ``columns`` is each thread's :func:`_column_items`, when the caller has them already.
+    """
+    if columns is None:
+        columns = [_column_items(thread) for thread in page.threads]
     line = _LINE_EM * size_pt * _PT_MM
     row = line + _CELL_PAD_MM
     left_mm = PAGE_WIDTH_MM * 0.58 - 30
@@ -265,11 +239,11 @@ def estimate_height(page: RiskPage, widths: tuple[float, ...], size_pt: float) -
     scores = 4 * row + _lines(page.appetite_label + (page.tolerance_reason or ""), PAGE_WIDTH_MM * 0.42, size_pt) * line
     height = max(head, scores + row) + 2.0
     height += row  # the entry table's header
-    for thread in page.threads:
+    for thread, thread_columns in zip(page.threads, columns, strict=True):
         height += _lines(thread.description, PAGE_WIDTH_MM - _CELL_PAD_MM, size_pt) * line + _CELL_PAD_MM
         height += max(
             _column_height(items, PAGE_WIDTH_MM * width / 100, size_pt)
-            for items, width in zip(_column_items(thread), widths, strict=True)
+            for items, width in zip(thread_columns, widths, strict=True)
         )
     extras = len(page.related_risks) > 0, len(page.operational_risks) > 0, page.notes is not None
     height += sum(extras) * line + (_lines(page.notes, PAGE_WIDTH_MM, size_pt) * line if page.notes else 0)
@@ -278,11 +252,13 @@ def estimate_height(page: RiskPage, widths: tuple[float, ...], size_pt: float) -
 
 def layout_for(page: RiskPage) -> PageLayout:
     """The largest font size at which the risk's entry is estimated to fit one page."""
-    widths = _entry_widths(page)
+    # Each thread's paragraphs are gathered once, for the widths and every size tried.
+    columns = [_column_items(thread) for thread in page.threads]
+    widths = _entry_widths(columns)
     budget = PAGE_HEIGHT_MM * 0.92  # the estimate is rough: keep a margin
     estimate = 0.0
     for tenths in FONT_SIZES:
-        estimate = estimate_height(page, widths, tenths / 10)
+        estimate = estimate_height(page, widths, tenths / 10, columns)
         if estimate <= budget:
             return PageLayout(tenths, widths, estimate)
     return PageLayout(FONT_SIZES[-1], widths, estimate)
@@ -298,213 +274,293 @@ def layout_css(index: int, layout: PageLayout) -> str:
     return "".join(rules)
 
 
-def risk_page_html(page: RiskPage, index: int = 0) -> str:
-    """One risk's page, laid out as its BAF entry (``index`` names its layout class)."""
-    row = page.row
-    before, keyword, after = row.title_parts
-    title = html_text(before) + (f"<strong>{html_text(keyword)}</strong>" if keyword else "") + html_text(after)
-    status = "" if row.status.value == "approved" else f"<br>{html_text(row.status.value.upper())}"
-    target_date = f" (by {page.target_date.isoformat()})" if page.target_date else ""
-    breach = ""
-    if row.in_breach and row.tolerance is not None:
-        breach = (
-            f'<br><span class="breach">BREACH: current score {row.current.score} is above tolerance '
-            f"{row.tolerance} by {row.current.score - row.tolerance}</span>"
-        )
-    reason = f"<br>Tolerance override: {multiline(page.tolerance_reason)}" if page.tolerance_reason else ""
-    governance = "; ".join([*page.oversight, *[g for g in page.governance if g not in page.oversight]])
-    scores = (
-        '<table class="scores"><thead><tr><th>Score</th><th>Consequence</th><th>Likelihood</th><th>Combined</th>'
-        "</tr></thead><tbody>"
-        + _score_row("Initial risk", page.initial)
-        + _score_row("Current risk", page.current)
-        + _score_row("Target risk", page.target, html_text(target_date))
-        + f'<tr><td colspan="4" class="appetite">{html_text(page.appetite_label)}{breach}{reason}</td></tr>'
-        + "</tbody></table>"
-    )
-    head_rows = [
-        f'<tr><th class="riskid">{html_text(row.risk_id)}{status}</th>'
-        f'<td class="title" colspan="2">{title}</td><td class="scores" rowspan="6">{scores}</td></tr>',
-        f"<tr><th>Date</th><td>Included {html_text(page.date_included.isoformat())}</td>"
-        f"<td>Last updated {html_text(page.last_updated.isoformat())}</td></tr>",
-        f'<tr><th>Strategic link</th><td colspan="2">{html_text(page.strategic_link)}'
-        + (f" ({html_text(page.section)})" if page.section else "")
-        + "</td></tr>",
-        f'<tr><th>Governance</th><td colspan="2">{html_text(governance)}</td></tr>',
-        f'<tr><th>Executive lead</th><td colspan="2">{html_text(page.lead)}</td></tr>',
-        f'<tr><th>Context</th><td colspan="2">{multiline(page.context) if page.context else ""}</td></tr>',
-    ]
-    head = '<table class="head"><colgroup><col class="k"><col><col><col class="s"></colgroup>'
-    parts = [
-        f'<section class="page risk r{index}" id="risk-{index}" data-risk="{html_text(row.risk_id)}">',
-        head + "<tbody>" + "".join(head_rows) + "</tbody></table>",
-    ]
-    if page.threads:
-        parts.append('<table class="entry"><thead><tr>')
-        parts += [f"<th>{html_text(name)}</th>" for name, _width in ENTRY_COLUMNS]
-        parts.append("</tr></thead>")
-        for thread in page.threads:
-            parts.append(
-                f'<tbody><tr class="thread"><th colspan="6">{html_text(thread.kind)}: {multiline(thread.description)}'
-                "</th></tr><tr>"
-                f"<td>{_items(thread.controls)}</td>"
-                f"<td>{_gaps(thread.control_gaps)}</td>"
-                f"<td>{_assurances(thread)}</td>"
-                f"<td>{_gaps(thread.assurance_gaps)}</td>"
-                f"<td><ul>{''.join(_action(a) for a in thread.actions)}</ul></td>"
-                f"<td>{''.join(f'<p>{multiline(p)}</p>' for p in thread.progress)}</td>"
-                "</tr></tbody>"
-            )
-        parts.append("</table>")
-    else:
-        parts.append("<p>No causes or effects are recorded for this risk.</p>")
-    links = []
-    if page.related_risks:
-        links.append(f"Related risks: {html_text(', '.join(page.related_risks))}")
-    if page.operational_risks:
-        links.append(f"Operational risks: {html_text(', '.join(page.operational_risks))}")
-    if page.notes:
-        links.append(f"Notes: {multiline(page.notes)}")
-    if links:
-        parts.append('<p class="meta">' + "<br>".join(links) + "</p>")
-    parts.append("</section>")
-    return "\n".join(parts)
+# ---------------------------------------------------------------------------
+# The templates
+# ---------------------------------------------------------------------------
+
+#: bafctl's own templates (package data).
+TEMPLATE_FOLDER = Path(__file__).parent / "templates" / "report"
+#: The pack's templates: a file of the same name in a trust's template folder is used instead.
+TEMPLATE_NAMES = (
+    "report.html.j2",
+    "report.css.j2",
+    "cover.html.j2",
+    "summary.html.j2",
+    "heatmaps.html.j2",
+    "changes.html.j2",
+    "risk.html.j2",
+    "action_log.html.j2",
+)
+#: The largest template read from a trust's folder.
+MAX_TEMPLATE_BYTES = 1 << 20
+#: A template a trust's folder may hold: a plain name, directly in the folder.
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+#: The HTML is handed on in pieces of about this many characters (a page is about 10,000).
+CHUNK_CHARS = 8192
 
 
-def _cover(report: Report) -> str:
-    registers = report.registers
-    orgs = sorted({r.organisation for r in registers})
-    audience = report.audience_note
-    table = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in report.cover_facts)
-    descriptions = "".join(f'<p class="note">{multiline(r.description)}</p>' for r in registers if r.description)
-    return (
-        '<section class="page cover" id="cover">'
-        f'<p class="org">{html_text(" · ".join(orgs))}</p>'
-        f"<h1>{html_text(report.title)}</h1>"
-        '<p class="kind">Board Assurance Framework report</p>'
-        f"<table><tbody>{table}</tbody></table>"
-        f'<p class="note">{html_text(audience)}</p>{descriptions}'
-        "</section>"
-    )
+class TemplateFolderLoader(BaseLoader):
+    """Templates from a trust's folder: plain files directly in it, never a link, none too large.
 
-
-def _summary(report: Report) -> str:
-    movement = report.since is not None
-    parts = ['<section class="page summary" id="summary"><h1>Summary</h1>']
-    for reg in report.summary.registers:
-        if len(report.summary.registers) > 1:
-            parts.append(f"<h2>{html_text(reg.name)}</h2>")
-        parts.append(summary_table_html(reg, movement=movement))
-        if reg.not_shown:
-            parts.append(f"<p>Not shown (closed or merged): {html_text(', '.join(reg.not_shown))}</p>")
-    if movement:
-        parts.append(f"<p>Movement since {html_text(report.since or '')}: ↑ up · ↓ down · → same · new</p>")
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _heatmaps(report: Report) -> str:
-    parts = ['<section class="page heatmaps" id="heatmap"><h1>Heat map</h1>']
-    for reg in report.summary.registers:
-        if len(report.summary.registers) > 1:
-            parts.append(f"<h2>{html_text(reg.name)}</h2>")
-        parts.append('<div class="maps">')
-        for caption, only_target in (("Current position", False), ("Target position", True)):
-            svg = heatmap_svg(reg.heatmap, target_only=only_target, title=f"{caption}: {reg.name}")
-            parts.append(f"<figure><figcaption>{html_text(caption)}</figcaption>{svg}</figure>")
-        parts.append("</div>")
-        parts.append(f"<p>{html_text(axis_legend(reg.heatmap))}</p>")
-        parts.append(legend_html(reg))
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _changes(report: Report) -> str:
-    if report.changes is None:
-        return ""
-    items = describe_changes(report.changes)
-    parts = [f'<section class="page changes" id="changes"><h1>Changes since {html_text(report.since or "")}</h1>']
-    if not items:
-        parts.append("<p>No changes to the registers.</p>")
-    else:
-        parts.append('<ul class="changes">')
-        for item in items:
-            details = "".join(f"<li>{html_text(d)}</li>" for d in item.details)
-            parts.append(
-                f"<li><strong>{html_text(item.subject)}</strong> {html_text(item.headline)}"
-                + (f"<ul>{details}</ul>" if details else "")
-                + "</li>"
-            )
-        parts.append("</ul>")
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _log_table(entries: tuple[ActionLogEntry, ...]) -> str:
-    if not entries:
-        return "<p>None.</p>"
-    head = "".join(f"<th>{h}</th>" for h in ("Risk", "Action ID", "Action", "Lead", "Due", "Status"))
-    rows = []
-    for entry in entries:
-        a = entry.action
-        status = html_text(a.status_label)
-        status_class = ' class="overdue"' if a.overdue else ""
-        rows.append(
-            f"<tr><td>{html_text(entry.risk_id)}</td><td>{html_text(a.id)}</td><td>{multiline(a.text)}</td>"
-            f"<td>{html_text(a.owner or '')}</td><td>{html_text(a.due.isoformat() if a.due else '')}</td>"
-            f"<td{status_class}>{status}</td></tr>"
-        )
-    return f'<table class="log"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def _action_log(report: Report) -> str:
-    log = report.action_log
-    parts = [
-        '<section class="page action-log" id="action-log"><h1>Action log</h1>',
-        f"<h2>Overdue on {html_text(report.date.isoformat())} ({len(log.overdue)})</h2>",
-        _log_table(log.overdue),
-        f"<h2>Due by {html_text(log.horizon.isoformat())} ({len(log.due_soon)})</h2>",
-        _log_table(log.due_soon),
-    ]
-    if log.completed is not None:
-        parts += [
-            f"<h2>Completed since {html_text(report.since or '')} ({len(log.completed)})</h2>",
-            _log_table(log.completed),
-        ]
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-#: Stands for the body in the document's frame; register text cannot hold a NUL (yamlio refuses it).
-_BODY_MARK = "\0body\0"
-
-
-def render_report_html(report: Report) -> str:
-    """The whole report as one HTML document (UTF-8 text), identical for identical input."""
-    return "".join(report_html_chunks(report))
-
-
-def report_html_chunks(report: Report) -> Iterator[str]:
-    """The report's HTML a page at a time: joined, exactly :func:`render_report_html`.
-
-    A 5,000-risk report is 50 MB of HTML; written chunk by chunk it never exists whole
-    in memory (with the pieces it was joined from, that peak was about 250 MB).
+    A template in a register repository is untrusted input: it is read as text (UTF-8),
+    run in the sandbox, and may not lead bafctl to read any other file.
     """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(
+        self,
+        environment: Environment,  # noqa: ARG002 - Jinja's loader interface passes it
+        template: str,
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if not _TEMPLATE_NAME.match(template):
+            raise TemplateNotFound(template)
+        path = self.folder / template
+        shown = display_path(path)
+        try:
+            info = path.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise TemplateNotFound(template) from None
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot read the template: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(f"{shown}: a template may not be a symbolic link")
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{shown}: a template must be a regular file")
+        try:
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(handle, "rb") as stream:
+                data = stream.read(MAX_TEMPLATE_BYTES + 1)
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot read the template: {exc.strerror or exc}") from None
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise UsageError(f"{shown}: a template may be at most {MAX_TEMPLATE_BYTES} bytes")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{shown}: a template must be UTF-8 text") from None
+        return text, str(path), lambda: True
+
+
+def _finalize(value: object) -> object:
+    # Every text a template prints is escaped as bafctl escapes HTML (escaping.html_text:
+    # control characters dropped, & < > " ' as entities); what bafctl built as HTML (a
+    # Markup) is printed as it is. Jinja's own escaping then leaves both alone.
+    if type(value) is str or (isinstance(value, str) and not isinstance(value, Markup)):
+        return Markup(html_text(value))
+    return value
+
+
+def _multiline(text: str) -> Markup:
+    return Markup(multiline(text))
+
+
+def _bullets(values: list[str] | tuple[str, ...]) -> Markup:
+    return Markup(bullets_html(values))
+
+
+def _gaps_filter(gaps: tuple[GapView, ...]) -> Markup:
+    return Markup(gaps_html(gaps))
+
+
+def _assurances(thread: ThreadView) -> Markup:
+    return Markup(assurances_html(thread))
+
+
+def _actions(actions: tuple[ActionView, ...]) -> Markup:
+    return Markup("".join(action_html(action) for action in actions))
+
+
+def _commas(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def _iso(value: dt.date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _governance(page: RiskPage) -> str:
+    return "; ".join([*page.oversight, *[g for g in page.governance if g not in page.oversight]])
+
+
+def _summary_table(register: RegisterSummary, movement: bool) -> Markup:
+    return Markup(summary_table_html(register, movement=movement))
+
+
+def _legend(register: RegisterSummary) -> Markup:
+    return Markup(legend_html(register))
+
+
+def _heatmap_svg(heatmap: HeatMap, *, target_only: bool = False, title: str = "Heat map") -> Markup:
+    return Markup(heatmap_svg(heatmap, target_only=target_only, title=title))
+
+
+class PackEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with a quick path for the fields of the report's own values.
+
+    A field of one of the report's frozen dataclasses (``page.row``, ``score.band``) is
+    plain data the pack is made of: read directly, without the sandbox's checks on each
+    of the hundreds of reads a risk page makes. Every other attribute, and anything read
+    from a field's value, goes through the sandbox as usual.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        fields = _VIEW_FIELDS.get(type(obj))
+        if fields is not None and attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+def _view_fields() -> dict[type, frozenset[str]]:
+    import bafctl.report
+    import bafctl.summary
+
+    found: dict[type, frozenset[str]] = {}
+    for module in (bafctl.report, bafctl.summary):
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                found[value] = frozenset(f.name for f in dataclasses.fields(value) if not f.name.startswith("_"))
+    return found
+
+
+_VIEW_FIELDS = _view_fields()
+
+
+def template_environment(template_dir: Path | None = None) -> PackEnvironment:
+    """The templates of the pack: ``template_dir``'s first, then bafctl's own.
+
+    A template in ``template_dir`` named like one of :data:`TEMPLATE_NAMES` is used
+    instead of bafctl's; bafctl's are also reachable as ``bafctl/<name>`` (to extend or
+    include the original). Sandboxed (no attribute starting with ``_``, nothing that
+    changes a value), autoescaped, and an undefined name is an error.
+    """
+    if template_dir is None:
+        return _default_environment()
+    if not template_dir.is_dir():
+        raise UsageError(f"{display_path(template_dir)}: not a folder of templates")
+    return _environment(TemplateFolderLoader(template_dir))
+
+
+@functools.cache
+def _default_environment() -> PackEnvironment:
+    return _environment(None)
+
+
+def _environment(trust: TemplateFolderLoader | None) -> PackEnvironment:
+    package = FileSystemLoader(TEMPLATE_FOLDER)
+    loaders: list[BaseLoader] = [] if trust is None else [trust]
+    loaders += [PrefixLoader({"bafctl": package}), package]
+    environment = PackEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    environment.filters.update(
+        multiline=_multiline,
+        bullets=_bullets,
+        gaps=_gaps_filter,
+        assurances=_assurances,
+        actions=_actions,
+        commas=_commas,
+        iso=_iso,
+        governance=_governance,
+        summary_table=_summary_table,
+        legend=_legend,
+    )
+    environment.globals.update(
+        heatmap_svg=_heatmap_svg,
+        axis_legend=axis_legend,
+        entry_columns=tuple(name for name, _width in ENTRY_COLUMNS),
+        line_names=dict(LINE_NAMES),
+    )
+    return environment
+
+
+def _style(report: Report, environment: Environment) -> str:
     audience = "PUBLIC" if report.audience is Audience.PUBLIC else "BOARD"
-    style = REPORT_CSS % {"header": css_string(report.running_header), "audience": css_string(audience)}
+    css = environment.get_template("report.css.j2").render(
+        header=Markup(css_string(report.running_header)), audience=Markup(css_string(audience)), report=report
+    )
+    style = str(css)
     style += "".join(f"table.entry th:nth-child({i}){{width:{w}%}}" for i, (_n, w) in enumerate(ENTRY_COLUMNS, 1))
     style += "".join(layout_css(index, layout_for(page)) for index, page in enumerate(report.risks, start=1))
-    style += band_css(report.summary)
-    head, tail = standalone_html(report.running_header, style, _BODY_MARK).split(_BODY_MARK)
-    yield head
-    first = True
-    parts = itertools.chain(
-        (_cover(report), _summary(report), _heatmaps(report), _changes(report)),
-        (risk_page_html(page, index) for index, page in enumerate(report.risks, start=1)),
-        (_action_log(report),),
-    )
-    for part in parts:
-        if part:
-            yield part if first else "\n" + part
-            first = False
-    yield tail
+    return style + band_css(report.summary)
+
+
+def render_report_html(report: Report, template_dir: Path | None = None) -> str:
+    """The whole report as one HTML document (UTF-8 text), identical for identical input."""
+    return "".join(report_html_chunks(report, template_dir))
+
+
+def report_html_chunks(report: Report, template_dir: Path | None = None) -> Iterator[str]:
+    """The report's HTML a few thousand characters at a time: joined, exactly :func:`render_report_html`.
+
+    A 5,000-risk report is 50 MB of HTML; generated piece by piece from the templates
+    it never exists whole in memory. A template that breaks the sandbox's rules, or
+    names something undefined, is a :class:`~bafctl.errors.UsageError` (exit 2).
+    """
+    with _template_errors():
+        environment = template_environment(template_dir)
+        if template_dir is not None:
+            # A trust's mistake (a syntax error, a link, a file too large) shows before
+            # anything is written.
+            for name in TEMPLATE_NAMES:
+                environment.get_template(name)
+        template = environment.get_template("report.html.j2")
+        style = _style(report, environment)
+        pieces = template.generate(
+            report=report,
+            style=Markup(style),
+            csp=csp_for(style),
+            organisations=" · ".join(sorted({r.organisation for r in report.registers})),
+            movement=report.since is not None,
+            changes=None if report.changes is None else describe_changes(report.changes),
+        )
+    return _chunks(pieces)
+
+
+def _chunks(pieces: Iterator[str]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
+    with _template_errors():
+        for piece in pieces:
+            buffer.append(piece)
+            size += len(piece)
+            if size >= CHUNK_CHARS:
+                yield "".join(buffer)
+                buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+@contextlib.contextmanager
+def _template_errors() -> Iterator[None]:
+    """A template's mistake as one line naming the template (exit 2), never a traceback."""
+    try:
+        yield
+    except TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name or 'template'}:{exc.lineno}"
+        raise UsageError(one_line(f"{display_path(where)}: template syntax error: {exc.message}")) from None
+    except SecurityError as exc:
+        raise UsageError(one_line(f"template refused by the sandbox: {exc}")) from None
+    except TemplateNotFound as exc:
+        raise UsageError(one_line(f"template not found: {exc.name}")) from None
+    except UndefinedError as exc:
+        raise UsageError(one_line(f"template error: {exc.message}")) from None
+    except TemplateError as exc:
+        raise UsageError(one_line(f"template error: {exc}")) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        # Python's own errors from what a template does (adding text to a number, ...).
+        raise UsageError(one_line(f"template error: {type(exc).__name__}: {exc}")) from None
+
+
+def risk_page_html(page: RiskPage, index: int = 0, template_dir: Path | None = None) -> str:
+    """One risk's page, laid out as its BAF entry (``index`` names its layout class)."""
+    with _template_errors():
+        template = template_environment(template_dir).get_template("risk.html.j2")
+        return str(template.render(page=page, index=index))
