@@ -9,17 +9,27 @@ characters, which XML cannot hold, are replaced by :func:`bafctl.escaping.termin
 No field codes, hyperlinks or formulas are made from register text, so
 ``=HYPERLINK(...)`` stays literal text. Deterministic: document properties carry the
 report's date, and the ZIP entries are rewritten with that date as their timestamp.
+
+Built on a trust's own .docx when one is given (``--docx-template``): its body is
+cleared, its sections, headers, footers (a logo) and styles kept, and the pack's content
+set in its named styles (``Heading 1``, ``List Bullet``, ``Table Grid``...); a style the
+template lacks is copied from python-docx's default template. The file is checked before
+python-docx reads it: a regular file, not a link, a ZIP of bounded size.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import stat
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bafctl.escaping import one_line, terminal
+from bafctl.errors import UsageError
+from bafctl.escaping import display_path, one_line, terminal
 from bafctl.render.report_html import ENTRY_COLUMNS, layout_for
 from bafctl.render.summary import appetite_word, movement_word, tolerance_word
 from bafctl.report import (
@@ -178,7 +188,7 @@ def _title(paragraph: Paragraph, row: SummaryRow) -> None:
     _run(paragraph, after)
 
 
-def _setup(doc: DocumentType, report: Report) -> None:
+def _setup(doc: DocumentType, report: Report, *, keep_styles: bool = False) -> None:
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -190,14 +200,16 @@ def _setup(doc: DocumentType, report: Report) -> None:
     section.left_margin = section.right_margin = Mm(10)
     section.top_margin, section.bottom_margin = Mm(14), Mm(12)
     section.header_distance = section.footer_distance = Mm(6)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(BASE_PT)
-    normal.paragraph_format.space_after = Pt(1)
-    header = section.header.paragraphs[0]
+    if not keep_styles:  # a trust's template keeps its own fonts
+        normal = doc.styles["Normal"]
+        normal.font.name = FONT
+        normal.font.size = Pt(BASE_PT)
+        normal.paragraph_format.space_after = Pt(1)
+    # A trust's header and footer (a logo, a strapline) stay; the pack's lines go after them.
+    header = _free_paragraph(section.header)
     audience = "PUBLIC" if report.audience is Audience.PUBLIC else "BOARD"
     _run(header, f"{report.running_header} · {audience}", colour="#425563")
-    footer = section.footer.paragraphs[0]
+    footer = _free_paragraph(section.footer)
     _run(footer, "Page ", colour="#425563")
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -217,6 +229,14 @@ def _setup(doc: DocumentType, report: Report) -> None:
     properties.last_printed = moment
     properties.revision = 1
     properties.comments = _core(f"revision {report.revision.label}")
+
+
+def _free_paragraph(part: Any) -> Paragraph:
+    """The header's (footer's) empty first paragraph, or a new one after what it holds."""
+    paragraphs = part.paragraphs
+    if len(paragraphs) == 1 and not paragraphs[0].text and not paragraphs[0]._p.xpath(".//w:drawing"):
+        return paragraphs[0]  # type: ignore[no-any-return]
+    return part.add_paragraph()  # type: ignore[no-any-return]
 
 
 def _cover(doc: DocumentType, report: Report) -> None:
@@ -446,12 +466,105 @@ def _page_break(doc: DocumentType) -> None:
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
 
-def render_report_docx(report: Report) -> bytes:
-    """The report as a .docx file's bytes, identical for identical input."""
+#: The styles the pack's content is set in: copied from python-docx's default template
+#: when a trust's template lacks one.
+PACK_STYLES = ("Normal", "Table Grid", "List Bullet", "List Bullet 2", "Heading 1", "Heading 2", "Title")
+#: Limits on a trust's .docx template: the file, what it unpacks to, and its entries.
+MAX_TEMPLATE_BYTES = 20 << 20
+MAX_TEMPLATE_UNPACKED = 100 << 20
+MAX_TEMPLATE_ENTRIES = 2000
+
+
+def read_docx_template(path: Path) -> bytes:
+    """A trust's .docx template, checked: a regular file, not a link, a bounded ZIP with a document.
+
+    Any problem is a :class:`~bafctl.errors.UsageError` (one line, exit 2).
+    """
+    import os
+
+    shown = display_path(path)
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(f"{shown}: the Word template may not be a symbolic link")
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{shown}: the Word template must be a regular file")
+        if info.st_size > MAX_TEMPLATE_BYTES:
+            raise UsageError(f"{shown}: the Word template may be at most {MAX_TEMPLATE_BYTES >> 20} MB")
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(handle, "rb") as stream:
+            data = stream.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read the Word template: {exc.strerror or exc}") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise UsageError(f"{shown}: the Word template may be at most {MAX_TEMPLATE_BYTES >> 20} MB")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise UsageError(f"{shown}: not a Word document (.docx)") from None
+    if len(entries) > MAX_TEMPLATE_ENTRIES or sum(e.file_size for e in entries) > MAX_TEMPLATE_UNPACKED:
+        raise UsageError(f"{shown}: the Word template unpacks to too much (at most {MAX_TEMPLATE_UNPACKED >> 20} MB)")
+    if "word/document.xml" not in {e.filename for e in entries}:
+        raise UsageError(f"{shown}: not a Word document (.docx): it has no word/document.xml")
+    return data
+
+
+def _open_template(path: Path) -> DocumentType:
+    from docx import Document
+    from docx.opc.exceptions import OpcError
+
+    data = read_docx_template(path)
+    try:
+        doc = Document(io.BytesIO(data))
+        _ensure_styles(doc)
+    # python-docx and lxml raise these on a broken package (XML errors are SyntaxErrors).
+    except (OpcError, KeyError, ValueError, TypeError, AttributeError, SyntaxError, zipfile.BadZipFile) as exc:
+        raise UsageError(one_line(f"{display_path(path)}: not a usable Word template: {exc}")) from None
+    body = doc.element.body
+    # Clear the body but keep its last section properties (page setup, headers, footers).
+    keep = body.sectPr
+    for child in list(body):
+        if child is not keep:
+            body.remove(child)
+    return doc
+
+
+def _ensure_styles(doc: DocumentType) -> None:
+    """Copy from python-docx's default template each pack style (and its bases) the document lacks."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    names = {style.name for style in doc.styles}
+    if all(name in names for name in PACK_STYLES):
+        return
+    default = Document()
+    by_name = {style.name: style for style in default.styles}
+    by_id = {style.style_id: style for style in default.styles}
+    wanted = [name for name in PACK_STYLES if name not in names]
+    while wanted:
+        name = wanted.pop()
+        if name in names or name not in by_name:
+            continue
+        element = by_name[name].element
+        doc.styles.element.append(copy.deepcopy(element))
+        names.add(name)
+        for link in ("w:basedOn", "w:next", "w:link"):
+            ref = element.find(qn(link))
+            base = by_id.get(ref.get(qn("w:val"))) if ref is not None else None
+            if base is not None and base.name not in names:
+                wanted.append(base.name)
+
+
+def render_report_docx(report: Report, template: Path | None = None) -> bytes:
+    """The report as a .docx file's bytes, identical for identical input.
+
+    ``template``: a trust's .docx to build the pack on (its styles, headers, footers).
+    """
     from docx import Document
 
-    doc = Document()
-    _setup(doc, report)
+    doc = Document() if template is None else _open_template(template)
+    _setup(doc, report, keep_styles=template is not None)
     _cover(doc, report)
     movement = report.since is not None
     _page_break(doc)
