@@ -131,9 +131,27 @@ def report(
     date: Annotated[
         str | None,
         typer.Option(
+            "--as-of",
             "--date",
             metavar="YYYY-MM-DD",
-            help="The report's date (default: the date of the commit the registers are at).",
+            help="The report's date (default: the date of the commit the registers are at); --date is its old name.",
+        ),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--template-dir",
+            metavar="DIR",
+            help="HTML/PDF: a folder of the trust's templates; a file named like one of bafctl's "
+            "(cover.html.j2, report.css.j2, ...) is used instead of it.",
+        ),
+    ] = None,
+    docx_template: Annotated[
+        Path | None,
+        typer.Option(
+            "--docx-template",
+            metavar="FILE",
+            help="Word: build the pack on the trust's own .docx (its styles, headers, footers and logo).",
         ),
     ] = None,
 ) -> None:
@@ -141,10 +159,11 @@ def report(
 
     A4 landscape, one page per risk laid out as its BAF entry; --audience public leaves out what is marked private.
 
-    The same registers at the same revision give byte-identical output: the only date in it is the commit's (or --date).
+    The same registers at the same revision give byte-identical output: its only date is the commit's (or --as-of).
+    --template-dir and --docx-template restyle the pack with the trust's own templates.
     Exits 1, writing nothing, when a register has errors.
     """
-    report_date = parse_date_option(date, "--date")
+    report_date = parse_date_option(date, "--as-of")
     if output is None:
         raise typer.BadParameter("name the file to write, e.g. -o board-pack.html", param_hint="--output")
     with handle_errors():
@@ -168,17 +187,17 @@ def report(
         if chosen is ReportFormat.html:
             from bafctl.render.report_html import report_html_chunks
 
-            data = (chunk.encode("utf-8") for chunk in report_html_chunks(result))
+            data = (chunk.encode("utf-8") for chunk in report_html_chunks(result, template_dir))
         elif chosen is ReportFormat.docx:
             from bafctl.render.report_docx import render_report_docx
 
-            data = render_report_docx(result)
+            data = render_report_docx(result, template=docx_template)
         else:
             from bafctl.render.pdf import html_to_pdf
             from bafctl.render.report_html import render_report_html
 
             data = html_to_pdf(
-                render_report_html(result),
+                render_report_html(result, template_dir),
                 date=result.date,
                 browser=settings.chromium,
                 environment=settings.environment,
