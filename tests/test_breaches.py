@@ -112,6 +112,19 @@ def test_off_track_comes_last_and_a_due_action_is_not_a_plan(register: Path) -> 
     assert report.count(AppetiteFlag.OFF_TRACK) == 2
 
 
+def test_a_risk_only_off_track_is_not_counted_outside_appetite(runner: CliRunner, register: Path) -> None:
+    """Guards: breaches counted an off-track risk as "outside appetite" while it was within."""
+    code, stdout, _ = invoke(runner, "breaches", "register", "--as-of", "2026-10-01")
+    assert code == 1  # TEST-WORKFORCE is in breach
+    assert stdout.startswith(
+        "1 of 3 risks outside appetite as of 2026-10-01: 1 in breach, 0 with a target outside appetite, "
+        "2 off track; 1 risk off track within appetite\n"
+    )
+    code, stdout, _ = invoke(runner, "breaches", "register", "--as-of", "2026-10-01", "--format", "json")
+    summary = json.loads(stdout)["summary"]
+    assert (summary["listed"], summary["outside_appetite"], summary["off_track"]) == (2, 1, 2)
+
+
 def test_a_plan_needs_an_open_owned_dated_action(register: Path) -> None:
     path = register / "risks" / "realistic_bom.yaml"
     edit(path, b"        status: in_progress\n", b"        status: complete\n        completed: 2026-02-01\n")
@@ -204,6 +217,7 @@ def test_json_report(runner: CliRunner, register: Path) -> None:
         "as_of": "2026-03-02",
         "summary": {
             "risks_checked": 3,
+            "listed": 1,
             "outside_appetite": 1,
             "in_breach": 1,
             "target_outside_appetite": 0,

@@ -70,6 +70,15 @@ class BreachRow:
         return AppetiteFlag.BREACH in self.flags
 
     @property
+    def outside_appetite(self) -> bool:
+        """True when the current score or the target is above tolerance.
+
+        A risk only off track (target date passed, current still above target) may be
+        within appetite: it is listed, but not counted as outside appetite.
+        """
+        return AppetiteFlag.BREACH in self.flags or AppetiteFlag.TARGET_OUTSIDE in self.flags
+
+    @property
     def has_plan(self) -> bool:
         """True when at least one action can bring the risk back (docs/domain.md V09)."""
         return bool(self.plan)
@@ -109,6 +118,16 @@ class BreachReport:
     def in_breach(self) -> int:
         """How many risks have a current score above tolerance."""
         return sum(1 for row in self.rows if row.in_breach)
+
+    @property
+    def outside_appetite(self) -> int:
+        """How many risks are outside appetite (in breach, or with a target above tolerance)."""
+        return sum(1 for row in self.rows if row.outside_appetite)
+
+    @property
+    def only_off_track(self) -> int:
+        """How many risks are listed only because they are off track (within appetite)."""
+        return len(self.rows) - self.outside_appetite
 
     def count(self, flag: AppetiteFlag) -> int:
         """How many rows carry ``flag``."""

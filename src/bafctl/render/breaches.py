@@ -28,15 +28,22 @@ def _plural(count: int, word: str) -> str:
 
 
 def headline(report: BreachReport) -> str:
-    """``2 of 6 risks outside appetite as of 2026-03-02: 1 in breach, ...``."""
-    if not report.rows:
-        checked = _plural(report.risks_checked, "risk")
-        return f"no risk outside appetite as of {report.as_of.isoformat()} ({checked} checked)"
+    """``2 of 6 risks outside appetite as of 2026-03-02: 1 in breach, ...``.
+
+    Only risks in breach or with a target above tolerance are counted as outside
+    appetite; a risk that is only off track is named as such, within appetite.
+    """
+    checked = _plural(report.risks_checked, "risk")
+    on = report.as_of.isoformat()
+    off_track = report.only_off_track
+    also = f"; {_plural(off_track, 'risk')} off track within appetite" if off_track else ""
+    if not report.outside_appetite:
+        return f"no risk outside appetite as of {on} ({checked} checked){also}"
     return (
-        f"{len(report.rows)} of {_plural(report.risks_checked, 'risk')} outside appetite as of "
-        f"{report.as_of.isoformat()}: {report.in_breach} in breach, "
+        f"{report.outside_appetite} of {checked} outside appetite as of "
+        f"{on}: {report.in_breach} in breach, "
         f"{report.count(AppetiteFlag.TARGET_OUTSIDE)} with a target outside appetite, "
-        f"{report.count(AppetiteFlag.OFF_TRACK)} off track"
+        f"{report.count(AppetiteFlag.OFF_TRACK)} off track{also}"
     )
 
 
@@ -152,7 +159,8 @@ def render_json(report: BreachReport) -> str:
                 "as_of": report.as_of,
                 "summary": {
                     "risks_checked": report.risks_checked,
-                    "outside_appetite": len(report.rows),
+                    "listed": len(report.rows),
+                    "outside_appetite": report.outside_appetite,
                     "in_breach": report.in_breach,
                     "target_outside_appetite": report.count(AppetiteFlag.TARGET_OUTSIDE),
                     "off_track": report.count(AppetiteFlag.OFF_TRACK),
