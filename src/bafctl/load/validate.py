@@ -111,8 +111,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "target_date": ("due", "date"),
     "inherent": ("initial",),
     "residual": ("current",),
-    "committee": ("oversight",),
-    "committees": ("oversight",),
+    "committee": ("oversight",),  # not `committees`: that is register.yaml's own key
     "theme": ("strategic_link",),
     "strategic_objective": ("strategic_link",),
     "objective": ("strategic_link",),
