@@ -94,7 +94,8 @@ def test_bundled_group_baf_text_marks_the_breach_and_fills_the_heat_map(runner: 
     assert max(cell_len(line) for line in lines) <= 80
     assert "\x1b" not in result.stdout
     draft_row = next(line for line in lines if line.startswith("GROUP-BAF-DRAFT"))
-    assert re.search(r"5x4=20\s+5x3=15\s+16\s+BREACH$", draft_row)
+    # The board's appetite word, then the status in a column of its own.
+    assert re.search(r"5x4=20\s+5x3=15\s+16\s+Open\s+BREACH$", draft_row)
     assert sum("BREACH" in line for line in lines) == 1
     headings = [line for line in lines if line.startswith("Section ")]
     assert [h.split(" – ")[0] for h in headings] == [f"Section {n}" for n in range(1, 6)]
@@ -363,7 +364,10 @@ def test_markdown_emphasises_the_keyword() -> None:
         [risk_data("BAF1", "If we fail digital transformation, we fall", extra={"keyword": "digital transformation"})]
     )
     text = render_markdown(build_summary(workspace, today=ON))
-    assert "| BAF1 | If we fail **digital transformation**, we fall | 4x3=12 | High | 4x2=8 | 12 | within |" in text
+    assert (
+        "| BAF1 | If we fail **digital transformation**, we fall | 4x3=12 | High | 4x2=8 | 12 | Cautious | within |"
+        in text
+    )
 
 
 def test_csv_has_one_row_per_risk() -> None:

@@ -29,10 +29,14 @@ NO_VALUE = "—"
 
 
 def appetite_word(row: SummaryRow) -> str:
-    """``BREACH`` when the current score is above tolerance, else ``within``."""
+    """``BREACH`` when the current score is above tolerance, else ``within`` (the status)."""
     if row.tolerance is None:
         return NO_VALUE
     return "BREACH" if row.in_breach else "within"
+
+
+#: The status column's word, beside the appetite level's own name.
+status_word = appetite_word
 
 
 def movement_word(row: SummaryRow) -> str:
@@ -107,7 +111,10 @@ def _section_table(reg: RegisterSummary, index: int, *, id_width: int, movement:
     table.add_column("Tol", width=3, justify="right", no_wrap=True)
     if movement:
         table.add_column("Move", width=4, justify="center", no_wrap=True)
-    table.add_column("Appetite", width=8, no_wrap=True)
+    # The board's own word for the level ("Cautious", "Open"), then the status beside it.
+    # Every section's table has the same widths: only the first prints the header.
+    table.add_column("Appetite", width=8, overflow="fold")
+    table.add_column("Status", width=6, no_wrap=True)
     for row in section.rows:
         ident = Text(terminal(row.risk_id))
         if row.status.value != "approved":
@@ -121,7 +128,8 @@ def _section_table(reg: RegisterSummary, index: int, *, id_width: int, movement:
         ]
         if movement:
             cells.append(Text(movement_word(row)))
-        cells.append(Text(appetite_word(row), style="bold red" if row.in_breach else ""))
+        cells.append(Text(terminal(row.appetite)))
+        cells.append(Text(status_word(row), style="bold red" if row.in_breach else ""))
         table.add_row(*cells)
     return table
 
@@ -238,7 +246,7 @@ def render_markdown(summary: Summary, *, target: bool = False) -> str:
         lines.append(markdown_cell(_counts_one(summary, reg)))
         header = ["ID", "Risk", "Current", "Band", "Target", "Tolerance"]
         header += ["Movement"] if movement else []
-        header += ["Appetite"]
+        header += ["Appetite", "Status"]
         for section in reg.sections:
             lines += ["", f"## {markdown_cell(section.full_heading)}", "", _md_row(header)]
             lines.append(_md_row(["---"] * len(header)))
@@ -255,7 +263,7 @@ def render_markdown(summary: Summary, *, target: bool = False) -> str:
                     tolerance_word(row),
                 ]
                 cells += [movement_word(row)] if movement else []
-                cells += ["**BREACH**" if row.in_breach else appetite_word(row)]
+                cells += [markdown_cell(row.appetite), "**BREACH**" if row.in_breach else status_word(row)]
                 lines.append(_md_row(cells))
         lines += ["", "## Heat map", ""]
         if target:
@@ -405,7 +413,7 @@ def summary_table_html(reg: RegisterSummary, *, movement: bool) -> str:
     """One register's summary table, sections as spanning rows (as in the BAF paper)."""
     columns = ["BAF No.", "Risk title", "Current", "Target", "Tolerance"]
     columns += ["Movement"] if movement else []
-    columns += ["Appetite"]
+    columns += ["Appetite", "Status"]
     parts = ['<table class="summary">', "<thead><tr>"]
     parts += [f'<th scope="col">{html_text(c)}</th>' for c in columns]
     parts.append("</tr></thead><tbody>")
@@ -428,7 +436,8 @@ def summary_table_html(reg: RegisterSummary, *, movement: bool) -> str:
             ]
             if movement:
                 cells.append(f'<td class="move">{html_text(movement_word(row))}</td>')
-            cells.append(f"<td{breach}>{html_text(appetite_word(row))}</td>")
+            cells.append(f'<td class="appetite">{html_text(row.appetite)}</td>')
+            cells.append(f"<td{breach}>{html_text(status_word(row))}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table>")
     return "\n".join(parts)
