@@ -244,10 +244,13 @@ class AppetiteLevel(_Model):
     name: Line = Field(
         description="The level's name as the board uses it, e.g. `Open` or `Cautious`. Required; one line."
     )
-    tolerance: Score = Field(
+    tolerance: Score | None = Field(
+        default=None,
         description="The upper limit of tolerance: the highest current score the board accepts for a risk at "
         "this level, a whole number from 1 to 25, e.g. `16`. A current score above it is a tolerance breach; "
-        "a score equal to it is within tolerance (docs/domain.md 2.4, V09). Required."
+        "a score equal to it is within tolerance (docs/domain.md 2.4, V09). Optional: leave it out when the "
+        "board has set no tolerance for the level; breaches are then not judged for its risks, which show "
+        "as, e.g., \"Averse (no tolerance set)\". bafctl never supplies a figure the board did not set.",
     )
     description: Text | None = Field(
         default=None, description="Optional free text: what the level means, e.g. the board's appetite statement."

@@ -400,7 +400,7 @@ def risk_page(reg: LoadedRegister, lr: LoadedRisk, row: SummaryRow, on: dt.date)
     section = settings.section_for_theme(risk.strategic_link)
     committees = {c.id: c.name for c in settings.committees}
     level = settings.appetite_level(risk.appetite.level)
-    tolerance = "not set" if row.tolerance is None else f"upper limit of tolerance {row.tolerance}"
+    tolerance = "no tolerance set" if row.tolerance is None else f"upper limit of tolerance {row.tolerance}"
     lead = _role(settings, risk.executive_lead) or risk.executive_lead
     lead_role = settings.role(risk.executive_lead)
     holder = lead_role.holder if lead_role is not None and lead_role.holder else None

@@ -39,6 +39,11 @@ def appetite_word(row: SummaryRow) -> str:
 status_word = appetite_word
 
 
+def appetite_label(row: SummaryRow) -> str:
+    """The board's word for the risk's appetite level, saying so when it set no tolerance."""
+    return row.appetite if row.tolerance is not None else f"{row.appetite} (no tolerance set)"
+
+
 def movement_word(row: SummaryRow) -> str:
     """``↑``, ``↓``, ``→`` or ``new`` (empty when no earlier revision was given)."""
     return "" if row.movement is None else row.movement.symbol
@@ -113,7 +118,7 @@ def _section_table(reg: RegisterSummary, index: int, *, id_width: int, movement:
         table.add_column("Move", width=4, justify="center", no_wrap=True)
     # The board's own word for the level ("Cautious", "Open"), then the status beside it.
     # Every section's table has the same widths: only the first prints the header.
-    table.add_column("Appetite", width=8, overflow="fold")
+    table.add_column("Appetite", width=10, overflow="fold")
     table.add_column("Status", width=6, no_wrap=True)
     for row in section.rows:
         ident = Text(terminal(row.risk_id))
@@ -128,7 +133,7 @@ def _section_table(reg: RegisterSummary, index: int, *, id_width: int, movement:
         ]
         if movement:
             cells.append(Text(movement_word(row)))
-        cells.append(Text(terminal(row.appetite)))
+        cells.append(Text(terminal(appetite_label(row))))
         cells.append(Text(status_word(row), style="bold red" if row.in_breach else ""))
         table.add_row(*cells)
     return table
@@ -263,7 +268,7 @@ def render_markdown(summary: Summary, *, target: bool = False) -> str:
                     tolerance_word(row),
                 ]
                 cells += [movement_word(row)] if movement else []
-                cells += [markdown_cell(row.appetite), "**BREACH**" if row.in_breach else status_word(row)]
+                cells += [markdown_cell(appetite_label(row)), "**BREACH**" if row.in_breach else status_word(row)]
                 lines.append(_md_row(cells))
         lines += ["", "## Heat map", ""]
         if target:
@@ -436,7 +441,7 @@ def summary_table_html(reg: RegisterSummary, *, movement: bool) -> str:
             ]
             if movement:
                 cells.append(f'<td class="move">{html_text(movement_word(row))}</td>')
-            cells.append(f'<td class="appetite">{html_text(row.appetite)}</td>')
+            cells.append(f'<td class="appetite">{html_text(appetite_label(row))}</td>')
             cells.append(f"<td{breach}>{html_text(status_word(row))}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</tbody></table>")
