@@ -18,6 +18,7 @@ from bafctl.checks import (
     action_without_owner_or_date,
     appetite_breach,
     breach_without_plan,
+    committee_differs_from_section,
     current_above_initial,
     gap_without_action,
     last_updated_in_future,
@@ -58,6 +59,7 @@ RULES: dict[str, Rule] = {
     action_without_owner_or_date.ID: action_without_owner_or_date,
     stale_review.ID: stale_review,
     last_updated_in_future.ID: last_updated_in_future,
+    committee_differs_from_section.ID: committee_differs_from_section,
     title_without_cause_and_effect.ID: title_without_cause_and_effect,
 }
 

@@ -165,6 +165,7 @@ sections:
   - {number: 1, title: Quality, themes: [Q], committee: QC}
 committees:
   - {id: QC, name: Quality Committee}
+  - {id: AC, name: Audit Committee}
 roles:
   - {id: CN, title: Chief Nurse}
   - {id: MD, title: Medical Director}
