@@ -250,7 +250,7 @@ class AppetiteLevel(_Model):
         "this level, a whole number from 1 to 25, e.g. `16`. A current score above it is a tolerance breach; "
         "a score equal to it is within tolerance (docs/domain.md 2.4, V09). Optional: leave it out when the "
         "board has set no tolerance for the level; breaches are then not judged for its risks, which show "
-        "as, e.g., \"Averse (no tolerance set)\". bafctl never supplies a figure the board did not set.",
+        'as, e.g., "Averse (no tolerance set)". bafctl never supplies a figure the board did not set.',
     )
     description: Text | None = Field(
         default=None, description="Optional free text: what the level means, e.g. the board's appetite statement."

@@ -225,8 +225,9 @@ class LazyModel:
     """A validated model kept as its JSON until something reads it.
 
     Restoring a model costs time (benchmarks/README.md, "Figures the code refers to"),
-    and most commands over a large register need only a few models: ``check`` reads cached rule findings, ``diff`` compares the risks
-    whose files changed, ``rescore`` edits one. The rest stay bytes (warm
+    and most commands over a large register need only a few models: ``check`` reads
+    cached rule findings, ``diff`` compares the risks whose files changed, ``rescore``
+    edits one. The rest stay bytes (warm
     ``check`` and ``diff`` of 5,000 risks, and their memory). Pickled only to cross a
     worker process's pipe (in memory), as the model's JSON.
     """
