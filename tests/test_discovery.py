@@ -95,5 +95,5 @@ def test_a_device_is_refused_before_it_is_opened(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(os, "open", no_open)
     with pytest.raises(IsADirectoryError) as raised:
-        disk._read_regular(device)
+        disk.read_regular(device)
     assert raised.value.errno == errno.EISDIR

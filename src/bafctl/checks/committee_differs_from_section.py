@@ -34,9 +34,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for reg, lr in ctx.active_risks():
         risk = lr.risk
         section = reg.settings.section_for_theme(risk.strategic_link)
-        committee = getattr(section, "committee", None)
-        if section is None or committee is None or committee in risk.oversight:
+        if section is None or section.committee in risk.oversight:
             continue
+        committee = section.committee
         named = reg.settings.committee(committee)
         yield finding_at(
             lr,

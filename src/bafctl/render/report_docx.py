@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from bafctl.errors import UsageError
 from bafctl.escaping import display_path, one_line, terminal
 from bafctl.render.report_html import ENTRY_COLUMNS, layout_for
-from bafctl.render.summary import appetite_word, movement_word, tolerance_word
+from bafctl.render.summary import movement_word, status_word, tolerance_word
 from bafctl.report import (
     LINE_NAMES,
     ActionLogEntry,
@@ -42,6 +42,7 @@ from bafctl.report import (
     ThreadView,
     describe_changes,
 )
+from bafctl.sources.disk import read_regular
 from bafctl.summary import HeatMap, RegisterSummary, Score, SummaryRow, ink_for
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def _summary_table(doc: DocumentType, reg: RegisterSummary, *, movement: bool) -
             if movement:
                 _cell_text(cells[5], movement_word(row))
                 column = 6
-            _cell_text(cells[column], appetite_word(row), bold=row.in_breach, ink="#b00020" if row.in_breach else None)
+            _cell_text(cells[column], status_word(row), bold=row.in_breach, ink="#b00020" if row.in_breach else None)
             index += 1
 
 
@@ -480,8 +481,6 @@ def read_docx_template(path: Path) -> bytes:
 
     Any problem is a :class:`~bafctl.errors.UsageError` (one line, exit 2).
     """
-    import os
-
     shown = display_path(path)
     try:
         info = path.lstat()
@@ -491,9 +490,7 @@ def read_docx_template(path: Path) -> bytes:
             raise UsageError(f"{shown}: the Word template must be a regular file")
         if info.st_size > MAX_TEMPLATE_BYTES:
             raise UsageError(f"{shown}: the Word template may be at most {MAX_TEMPLATE_BYTES >> 20} MB")
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(handle, "rb") as stream:
-            data = stream.read(MAX_TEMPLATE_BYTES + 1)
+        data = read_regular(path, MAX_TEMPLATE_BYTES)  # a FIFO swapped in meanwhile is refused
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read the Word template: {exc.strerror or exc}") from None
     if len(data) > MAX_TEMPLATE_BYTES:

@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +63,7 @@ from bafctl.report import (
     ThreadView,
     describe_changes,
 )
+from bafctl.sources.disk import read_regular
 from bafctl.summary import HeatMap, RegisterSummary
 
 #: Column widths of the BAF entry table, as in the Group BAF pack (sum 100%).
@@ -329,9 +329,7 @@ class TemplateFolderLoader(BaseLoader):
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{shown}: a template must be a regular file")
         try:
-            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(handle, "rb") as stream:
-                data = stream.read(MAX_TEMPLATE_BYTES + 1)
+            data = read_regular(path, MAX_TEMPLATE_BYTES)  # a FIFO swapped in meanwhile is refused
         except OSError as exc:
             raise UsageError(f"{shown}: cannot read the template: {exc.strerror or exc}") from None
         if len(data) > MAX_TEMPLATE_BYTES:

@@ -28,15 +28,11 @@ if TYPE_CHECKING:
 NO_VALUE = "—"
 
 
-def appetite_word(row: SummaryRow) -> str:
-    """``BREACH`` when the current score is above tolerance, else ``within`` (the status)."""
+def status_word(row: SummaryRow) -> str:
+    """``BREACH`` when the current score is above tolerance, else ``within``; ``—`` with no tolerance."""
     if row.tolerance is None:
         return NO_VALUE
     return "BREACH" if row.in_breach else "within"
-
-
-#: The status column's word, beside the appetite level's own name.
-status_word = appetite_word
 
 
 def appetite_label(row: SummaryRow) -> str:

@@ -238,8 +238,11 @@ def _symlinked_part(path: Path, cwd: Path) -> Path | None:
     return None
 
 
-def _read_regular(file: Path) -> bytes:
-    """Read at most MAX_FILE_BYTES + 1 bytes of a regular file, never through a link.
+def read_regular(file: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read at most ``limit`` + 1 bytes of a regular file, never through a link.
+
+    The one way bafctl reads a file a register or a trust supplies (risk files,
+    templates): a caller tells "too large" by the length.
 
     A FIFO, socket or device is refused before it is opened (opening some devices acts
     on them); ``O_NOFOLLOW`` closes the race between the walk and the open, and
@@ -254,7 +257,7 @@ def _read_regular(file: Path) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise IsADirectoryError(errno.EISDIR, "not a regular file", str(file))
         chunks: list[bytes] = []
-        remaining = MAX_FILE_BYTES + 1
+        remaining = limit + 1
         while remaining > 0:
             chunk = os.read(fd, remaining)
             if not chunk:
@@ -298,7 +301,7 @@ def scan_files(paths: Iterable[Path], cwd: Path | None = None) -> tuple[dict[str
         for file in _register_files(root, skipped, too_deep):
             display = _display(file, base) if base == cwd else file.as_posix()
             try:
-                files[display] = _read_regular(file)
+                files[display] = read_regular(file)
             except OSError as exc:
                 reason = "not a regular file" if exc.errno in (errno.EISDIR, errno.ELOOP) else exc.strerror
                 findings.append(Finding(display, 1, 1, "file-unreadable", f"cannot read the file: {reason}"))
